@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Static checks: yamllint, ansible-lint (production profile), ruff, role argument specs,
+# ansible-test sanity on a copy of the collection laid out as ansible_collections/llmops/litellm.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/.venv/bin:$PATH"
+rc=0
+step() { echo "--- $1"; shift; "$@" || { echo "FAILED: $*"; rc=1; }; }
+
+step yamllint yamllint -s .
+step ansible-lint ansible-lint --profile production
+step "ruff check" ruff check .
+step "ruff format" ruff format --check .
+step "argument specs" python scripts/check_argument_specs.py
+step "ansible-test sanity" bash scripts/sanity.sh
+exit $rc

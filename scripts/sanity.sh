@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# ansible-test needs the collection under ansible_collections/<ns>/<name>: run it on a copy of the
+# files git would ship (tracked or new, not ignored).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+export PATH="$ROOT/.venv/bin:$PATH"
+DEST="$ROOT/.cache/sanity/ansible_collections/llmops/litellm"
+rm -rf "$DEST"
+mkdir -p "$DEST"
+cd "$ROOT"
+git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+  [ -e "$f" ] && printf '%s\0' "$f"
+done | rsync -a --from0 --files-from=- ./ "$DEST/"
+cd "$DEST"
+# ansible-test downloads pip's bootstrap script unless it finds it in its cache.
+bash "$ROOT/scripts/ansible-test-offline-cache.sh"
+exec ansible-test sanity --python 3.11 --color no ${SANITY_ARGS:-}
