@@ -1,0 +1,56 @@
+"""Converging again with one changed variable restarts only what it concerns; bad input changes nothing."""
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import stack_containers
+
+
+def _playbook(*extra: str) -> subprocess.CompletedProcess:
+    inventory = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory")
+    return subprocess.run(
+        ["ansible-playbook", "-i", inventory, "llmops.litellm.site", *extra],
+        capture_output=True, text=True, timeout=900, check=False,
+    )
+
+
+def _starts(stack) -> dict[str, tuple[str, str]]:
+    return {c["Name"]: (c["Id"], c["State"]["StartedAt"]) for c in stack_containers(stack)}
+
+
+def test_changing_the_model_list_restarts_only_the_proxy(stack):
+    before = _starts(stack)
+    models = [
+        {"model_name": "fake-gpt", "litellm_params": {
+            "model": "openai/fake-gpt", "api_base": f"http://{stack.name}-fake-upstream:8080/v1",
+            "api_key": "fake-upstream-key", "input_cost_per_token": 0.000001, "output_cost_per_token": 0.000002}},
+        {"model_name": "fake-gpt-mini", "litellm_params": {
+            "model": "openai/fake-gpt-mini", "api_base": f"http://{stack.name}-fake-upstream:8080/v1",
+            "api_key": "fake-upstream-key"}},
+    ]
+    changed = _playbook("-e", json.dumps({"proxy_model_list": models}))
+    assert changed.returncode == 0, changed.stdout[-3000:]
+    try:
+        after = _starts(stack)
+        restarted = sorted(name for name in before if after.get(name) != before[name])
+        assert restarted == [f"/{stack.name}-proxy-1"]
+    finally:
+        back = _playbook()
+        assert back.returncode == 0, back.stdout[-3000:]
+
+
+@pytest.mark.parametrize(("extra_vars", "named"), [
+    ({"prometheus_scrape_interval": "1s"}, "prometheus_scrape_interval"),
+    ({"proxy_master_key": ""}, "proxy_master_key"),
+    ({"proxy_litellm_version": "1.82.7"}, "proxy_litellm_version"),
+    ({"proxy_model_list": [{"model_name": "bare", "litellm_params": {"model": "gpt-4o"}}]}, "proxy_model_list[0]"),
+])
+def test_bad_input_fails_in_preflight_naming_the_variable(stack, extra_vars, named):
+    before = _starts(stack)
+    result = _playbook("-e", json.dumps(extra_vars))
+    assert result.returncode != 0
+    assert named in result.stdout
+    assert "PLAY [Check" in result.stdout and "PLAY [Networks]" not in result.stdout
+    assert _starts(stack) == before

@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    DOCUMENTATION = r"""
+options:
+  api_base:
+    description:
+      - Base URL of the LiteLLM proxy, for example V(http://127.0.0.1:4000).
+      - Falls back to the E(LITELLM_API_BASE) environment variable; one of the two is required.
+    type: str
+  master_key:
+    description:
+      - LiteLLM master key (or an admin virtual key), sent as C(Authorization: Bearer).
+      - Falls back to the E(LITELLM_MASTER_KEY) environment variable; one of the two is required.
+    type: str
+  validate_certs:
+    description:
+      - Verify the proxy's TLS certificate when O(api_base) is C(https).
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for each HTTP response.
+    type: int
+    default: 30
+notes:
+  - All modules of the C(llmops.litellm.litellm) action group take these connection options,
+    so they can be set once with C(module_defaults) (C(group/llmops.litellm.litellm)) or
+    injected by an AWX credential type as environment variables.
+  - Talks to the LiteLLM management API over HTTP from wherever the task runs (usually the
+    controller with C(connection: local)).
+"""
+
+    ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: all
+  action_group:
+    support: full
+    membership:
+      - llmops.litellm.litellm
+"""
+
+    INFO_ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    support: full
+    details: This module only reads.
+  diff_mode:
+    support: N/A
+    details: This module only reads.
+  platform:
+    platforms: all
+  action_group:
+    support: full
+    membership:
+      - llmops.litellm.litellm
+"""
