@@ -4,7 +4,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="$ROOT/.venv/bin:$PATH"
-DEST="$ROOT/.cache/sanity/ansible_collections/llmops/litellm"
+# Outside the work tree: inside it git would call every copied file ignored and ansible-test would skip them.
+DEST="${TMPDIR:-/tmp}/llmops-sanity/ansible_collections/llmops/litellm"
 rm -rf "$DEST"
 mkdir -p "$DEST"
 cd "$ROOT"

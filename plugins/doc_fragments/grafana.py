@@ -21,7 +21,7 @@ options:
     description:
       - Service account token (or legacy API key), sent as C(Authorization: Bearer).
       - Falls back to the E(GRAFANA_TOKEN) environment variable.
-      - Mutually exclusive with O(grafana_user).
+      - When a token and a user are both given (directly or through the environment), the token is used.
     type: str
   grafana_user:
     description:

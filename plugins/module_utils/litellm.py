@@ -15,6 +15,7 @@ import ast
 import fnmatch
 import hashlib
 import json
+import math
 import re
 import socket
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -146,11 +147,44 @@ def litellm_argument_spec(**options: Any) -> Dict[str, Any]:
     return spec
 
 
+def key_option_spec(with_defaults: bool = True) -> Dict[str, Any]:
+    """Options of one declared key; without defaults for the elements of a bulk list."""
+    spec = {
+        "key_alias": {"type": "str", "required": True, "no_log": False},
+        "state": {"type": "str", "default": "present", "choices": ["present", "absent", "blocked"]},
+        "blocked": {"type": "bool"},
+        "key": {"type": "str", "no_log": True},
+        "rotate_key": {"type": "bool", "default": False, "no_log": False},
+        "team": {"type": "str"},
+        "user_id": {"type": "str"},
+        "models": {"type": "list", "elements": "str"},
+        "max_budget": {"type": "float"},
+        "soft_budget": {"type": "float"},
+        "budget_duration": {"type": "str"},
+        "budget_id": {"type": "str"},
+        "rpm_limit": {"type": "int"},
+        "tpm_limit": {"type": "int"},
+        "max_parallel_requests": {"type": "int"},
+        "metadata": {"type": "dict"},
+        "duration": {"type": "str"},
+        "clear_fields": {"type": "list", "elements": "str", "choices": list(KEY_CLEARABLE_FIELDS), "default": []},
+    }
+    if not with_defaults:
+        for option in spec.values():
+            option.pop("default", None)
+    return spec
+
+
+KEY_BUILTIN_DEFAULTS = {"state": "present", "rotate_key": False, "clear_fields": []}
+
+
 def client_from_module(module: Any) -> "LiteLLMClient":
     """Build a client from module parameters, failing with the option and variable to set."""
     params = module.params
     if not params.get("api_base"):
-        module.fail_json(msg="api_base is required: set the api_base option or the LITELLM_API_BASE environment variable")
+        module.fail_json(
+            msg="api_base is required: set the api_base option or the LITELLM_API_BASE environment variable"
+        )
     if not params.get("master_key"):
         module.fail_json(
             msg="master_key is required: set the master_key option or the LITELLM_MASTER_KEY environment variable"
@@ -190,6 +224,22 @@ def _validation_errors(detail: Sequence[Any]) -> str:
     return "; ".join(parts)
 
 
+def _proxy_error_message(error: Mapping[str, Any]) -> str:
+    message = _unwrap_detail(error.get("message", ""))
+    param = error.get("param")
+    if param and param != "None" and param not in message:
+        return "%s (field: %s)" % (message, param)
+    return message
+
+
+def _detail_message(detail: Any) -> str:
+    if isinstance(detail, list):
+        return _validation_errors(detail)
+    if isinstance(detail, Mapping):
+        return to_text(detail.get("error") or detail.get("message") or json.dumps(detail, sort_keys=True))
+    return _unwrap_detail(detail)
+
+
 def server_message(body: bytes) -> str:
     """Extract the human-readable error from a LiteLLM error body (any of its shapes)."""
     text = to_text(body, errors="surrogate_or_replace").strip()
@@ -197,23 +247,15 @@ def server_message(body: bytes) -> str:
         payload = json.loads(text)
     except ValueError:
         return text[:500] or "(empty response body)"
-    if isinstance(payload, Mapping):
-        error = payload.get("error")
-        if isinstance(error, Mapping):
-            message = _unwrap_detail(error.get("message", ""))
-            param = error.get("param")
-            if param and param != "None" and param not in message:
-                return "%s (field: %s)" % (message, param)
-            return message
-        if isinstance(error, str):
-            return error
-        detail = payload.get("detail")
-        if isinstance(detail, list):
-            return _validation_errors(detail)
-        if isinstance(detail, Mapping):
-            return to_text(detail.get("error") or detail.get("message") or json.dumps(detail, sort_keys=True))
-        if detail is not None:
-            return _unwrap_detail(detail)
+    if not isinstance(payload, Mapping):
+        return text[:500]
+    error = payload.get("error")
+    if isinstance(error, Mapping):
+        return _proxy_error_message(error)
+    if isinstance(error, str):
+        return error
+    if payload.get("detail") is not None:
+        return _detail_message(payload["detail"])
     return text[:500]
 
 
@@ -458,7 +500,7 @@ def numeric_errors(prefix: str, params: Mapping[str, Any], fields: Sequence[str]
     errors = []
     for field in fields:
         value = params.get(field)
-        if value is not None and (value != value or value < 0 or value in (float("inf"), float("-inf"))):
+        if value is not None and (not math.isfinite(value) or value < 0):
             errors.append("%s%s: must be a finite number >= 0, got %s" % (prefix, field, value))
     return errors
 
@@ -794,7 +836,7 @@ class KeyPlan:
         state = {"key_alias": self.alias, "state": "blocked" if key_wants_blocked(self.params) else "present"}
         state.update(self.desired)
         if self.rotate:
-            state["token"] = "(rotated)"
+            state["key"] = "(new value)"
         return state
 
     def summary(self) -> Dict[str, Any]:
@@ -927,7 +969,9 @@ def team_desired_fields(params: Mapping[str, Any]) -> Dict[str, Any]:
 class MemberPlan:
     """Member additions, removals and role changes for one team."""
 
-    def __init__(self, declared: Optional[Sequence[Mapping[str, Any]]], stored: Sequence[Mapping[str, Any]], purge: bool):
+    def __init__(
+        self, declared: Optional[Sequence[Mapping[str, Any]]], stored: Sequence[Mapping[str, Any]], purge: bool
+    ):
         self.add = []  # type: List[Dict[str, Any]]
         self.remove = []  # type: List[Dict[str, Any]]
         self.update = []  # type: List[Dict[str, Any]]
@@ -972,8 +1016,14 @@ def _declared_by_email(declared: Sequence[Mapping[str, Any]], member: Mapping[st
 
 
 def members_view(members: Sequence[Mapping[str, Any]]) -> List[Dict[str, Any]]:
-    """Members as sorted ``{user_id|user_email, role}`` for diffs, without LiteLLM's own admin."""
-    view = [member_body(member) for member in members if member.get("user_id") != PROXY_ADMIN_USER_ID]
+    """Members as sorted ``{user_id, user_email, role}`` (unset parts left out), without LiteLLM's own admin."""
+    view = []
+    for member in members:
+        if member.get("user_id") == PROXY_ADMIN_USER_ID:
+            continue
+        entry = {name: member[name] for name in ("user_id", "user_email") if member.get(name)}
+        entry["role"] = member.get("role") or "user"
+        view.append(entry)
     return sorted(view, key=member_key)
 
 

@@ -79,7 +79,7 @@ def _deep_equal(left: Any, right: Any) -> bool:
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(_deep_equal(left[key], right[key]) for key in left)
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(_deep_equal(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(_deep_equal(left[index], right[index]) for index in range(len(left)))
     return type(left) is type(right) and left == right
 
 

@@ -212,15 +212,14 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.module_utils.urls import fetch_url
-
 from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (
-    GRAFANA_MUTUALLY_EXCLUSIVE,
     GRAFANA_REQUIRED_TOGETHER,
     GrafanaAPIError,
     GrafanaClient,
     GrafanaError,
     canonical_json,
     dashboard_diff,
+    grafana_argument_spec,
     normalize_dashboard,
     parse_dashboard_text,
     resolve_dashboard_inputs,
@@ -228,7 +227,6 @@ from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (
     uid_problem,
     unresolved_datasource_references,
     unwrap_dashboard,
-    grafana_argument_spec,
 )
 
 SOURCES = ("path", "dashboard", "url", "grafana_com_id")
@@ -237,20 +235,20 @@ SOURCES = ("path", "dashboard", "url", "grafana_com_id")
 def argument_spec():
     spec = grafana_argument_spec()
     spec.update(
-        state=dict(type="str", default="present", choices=["present", "absent", "export"]),
-        uid=dict(type="str"),
-        path=dict(type="path"),
-        dashboard=dict(type="dict"),
-        url=dict(type="str"),
-        grafana_com_id=dict(type="int"),
-        revision=dict(type="int"),
-        grafana_com_url=dict(type="str", default="https://grafana.com"),
-        cache_dir=dict(type="path", default="~/.cache/llmops.litellm/grafana.com"),
-        folder=dict(type="str"),
-        folder_uid=dict(type="str"),
-        inputs=dict(type="dict", default={}, aliases=["datasource_inputs"]),
-        overwrite=dict(type="bool", default=False),
-        commit_message=dict(type="str", default="Saved by llmops.litellm.grafana_dashboard"),
+        state={"type": "str", "default": "present", "choices": ["present", "absent", "export"]},
+        uid={"type": "str"},
+        path={"type": "path"},
+        dashboard={"type": "dict"},
+        url={"type": "str"},
+        grafana_com_id={"type": "int"},
+        revision={"type": "int"},
+        grafana_com_url={"type": "str", "default": "https://grafana.com"},
+        cache_dir={"type": "path", "default": "~/.cache/llmops.litellm/grafana.com"},
+        folder={"type": "str"},
+        folder_uid={"type": "str"},
+        inputs={"type": "dict", "default": {}, "aliases": ["datasource_inputs"]},
+        overwrite={"type": "bool", "default": False},
+        commit_message={"type": "str", "default": "Saved by llmops.litellm.grafana_dashboard"},
     )
     return spec
 
@@ -265,8 +263,11 @@ def read_text_file(path: str, what: str) -> str:
 
 def download(module, url: str, timeout: int) -> str:
     resp, info = fetch_url(module, url, headers={"Accept": "application/json"}, timeout=timeout)
-    if info.get("status") != 200:
-        raise GrafanaError("cannot download dashboard from %s: HTTP %s: %s" % (url, info.get("status"), info.get("msg")))
+    status = info.get("status")
+    if status is None or status < 0:
+        raise GrafanaError("cannot download dashboard from %s: %s" % (url, info.get("msg")))
+    if status != 200:
+        raise GrafanaError("cannot download dashboard from %s: HTTP %s: %s" % (url, status, info.get("msg")))
     return to_text(resp.read(), errors="surrogate_or_strict")
 
 
@@ -311,8 +312,13 @@ def declared_dashboard(module) -> dict:
     if params["uid"]:
         dashboard["uid"] = params["uid"]
     problem = uid_problem(dashboard.get("uid"))
+    if problem and not dashboard.get("uid"):
+        problem += (
+            ": a dashboard is identified by its uid only, never by its title; "
+            'set the uid option or a "uid" in the dashboard JSON'
+        )
     if problem:
-        raise GrafanaError("%s (set the uid option or a \"uid\" in the dashboard JSON)" % problem)
+        raise GrafanaError(problem)
     title = dashboard.get("title")
     if not isinstance(title, str) or not title.strip():
         raise GrafanaError("the dashboard %s has no title; Grafana refuses an empty title" % dashboard["uid"])
@@ -336,7 +342,9 @@ def target_folder(module, client: GrafanaClient) -> tuple:
                 "folder_uid %s does not exist in Grafana; create it with llmops.litellm.grafana_folder "
                 "or give a title path in folder" % params["folder_uid"]
             )
-        module.warn("folder_uid %s does not exist yet; an earlier task in check mode may create it" % params["folder_uid"])
+        module.warn(
+            "folder_uid %s does not exist yet; an earlier task in check mode may create it" % params["folder_uid"]
+        )
         return None, []
     if params["folder"]:
         return resolve_folder_path(client, params["folder"], create=not module.check_mode)
@@ -386,7 +394,9 @@ def save(client: GrafanaClient, payload: dict, folder_uid: str, params: dict) ->
                 % (exc, payload["title"])
             ) from None
         if exc.grafana_status == "version-mismatch":
-            raise GrafanaError("%s. It was saved by someone else while this task ran; run the task again" % exc) from None
+            raise GrafanaError(
+                "%s. It was saved by someone else while this task ran; run the task again" % exc
+            ) from None
         raise
 
 
@@ -441,7 +451,7 @@ def check_options(module) -> None:
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        mutually_exclusive=GRAFANA_MUTUALLY_EXCLUSIVE + [SOURCES, ("folder", "folder_uid")],
+        mutually_exclusive=[SOURCES, ("folder", "folder_uid")],
         required_together=GRAFANA_REQUIRED_TOGETHER + [("grafana_com_id", "revision")],
         supports_check_mode=True,
     )

@@ -145,9 +145,7 @@ secrets_sent:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-
 from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (
-    GRAFANA_MUTUALLY_EXCLUSIVE,
     GRAFANA_REQUIRED_TOGETHER,
     GrafanaClient,
     GrafanaError,
@@ -177,18 +175,18 @@ KEPT_ON_UPDATE = (
 def argument_spec():
     spec = grafana_argument_spec()
     spec.update(
-        name=dict(type="str", required=True),
-        uid=dict(type="str"),
-        type=dict(type="str", default="prometheus"),
-        url=dict(type="str"),
-        access=dict(type="str", default="proxy", choices=["proxy", "direct"]),
-        is_default=dict(type="bool"),
-        basic_auth=dict(type="bool"),
-        basic_auth_user=dict(type="str"),
-        json_data=dict(type="dict"),
-        secure_json_data=dict(type="dict", no_log=True),
-        update_secrets=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+        name={"type": "str", "required": True},
+        uid={"type": "str"},
+        type={"type": "str", "default": "prometheus"},
+        url={"type": "str"},
+        access={"type": "str", "default": "proxy", "choices": ["proxy", "direct"]},
+        is_default={"type": "bool"},
+        basic_auth={"type": "bool"},
+        basic_auth_user={"type": "str"},
+        json_data={"type": "dict"},
+        secure_json_data={"type": "dict", "no_log": True},
+        update_secrets={"type": "str", "default": "on_create", "choices": ["on_create", "always"], "no_log": False},
+        state={"type": "str", "default": "present", "choices": ["present", "absent"]},
     )
     return spec
 
@@ -250,7 +248,9 @@ def ensure_present(module, client: GrafanaClient) -> dict:
 
 def ensure_absent(module, client: GrafanaClient) -> dict:
     params = module.params
-    current = client.get_datasource_by_uid(params["uid"]) if params["uid"] else client.get_datasource_by_name(params["name"])
+    current = (
+        client.get_datasource_by_uid(params["uid"]) if params["uid"] else client.get_datasource_by_name(params["name"])
+    )
     result = {"changed": current is not None, "uid": (current or {}).get("uid", params["uid"]), "secrets_sent": []}
     if current is None:
         return result
@@ -263,14 +263,13 @@ def ensure_absent(module, client: GrafanaClient) -> dict:
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        mutually_exclusive=GRAFANA_MUTUALLY_EXCLUSIVE,
         required_together=GRAFANA_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
     if module.params["uid"]:
         problem = uid_problem(module.params["uid"])
         if problem:
-            module.fail_json(msg=problem.replace("a dashboard", "a datasource"))
+            module.fail_json(msg=problem)
     if not module.params["name"].strip():
         module.fail_json(msg="name must not be empty")
     client = GrafanaClient(module)

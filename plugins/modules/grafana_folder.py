@@ -91,9 +91,7 @@ uid:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-
 from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (
-    GRAFANA_MUTUALLY_EXCLUSIVE,
     GRAFANA_REQUIRED_TOGETHER,
     GrafanaClient,
     GrafanaError,
@@ -105,11 +103,11 @@ from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (
 def argument_spec():
     spec = grafana_argument_spec()
     spec.update(
-        uid=dict(type="str", required=True),
-        title=dict(type="str"),
-        parent_uid=dict(type="str", default=""),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        force=dict(type="bool", default=False),
+        uid={"type": "str", "required": True},
+        title={"type": "str"},
+        parent_uid={"type": "str", "default": ""},
+        state={"type": "str", "default": "present", "choices": ["present", "absent"]},
+        force={"type": "bool", "default": False},
     )
     return spec
 
@@ -153,7 +151,9 @@ def ensure_present(module, client: GrafanaClient) -> dict:
 def folder_contents(client: GrafanaClient, uid: str) -> list:
     dashboards = client.search(type="dash-db", folderUIDs=uid)
     subfolders = client.list_folders(uid)
-    return ["dashboard %s" % hit.get("uid") for hit in dashboards] + ["folder %s" % sub.get("uid") for sub in subfolders]
+    return ["dashboard %s" % hit.get("uid") for hit in dashboards] + [
+        "folder %s" % sub.get("uid") for sub in subfolders
+    ]
 
 
 def ensure_absent(module, client: GrafanaClient) -> dict:
@@ -177,7 +177,6 @@ def ensure_absent(module, client: GrafanaClient) -> dict:
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        mutually_exclusive=GRAFANA_MUTUALLY_EXCLUSIVE,
         required_together=GRAFANA_REQUIRED_TOGETHER,
         required_if=[("state", "present", ("title",))],
         supports_check_mode=True,
@@ -185,7 +184,7 @@ def main():
     for field in ("uid", "parent_uid"):
         problem = uid_problem(module.params[field], field) if module.params[field] else None
         if problem:
-            module.fail_json(msg=problem.replace("a dashboard", "a folder"))
+            module.fail_json(msg=problem)
     if module.params["state"] == "present" and not module.params["title"].strip():
         module.fail_json(msg="title must not be empty")
     client = GrafanaClient(module)

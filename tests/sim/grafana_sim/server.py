@@ -238,9 +238,9 @@ class SimState:
             return None
         slug = slugify(title)
         for other in self.dashboards.values():
-            if other["folder_uid"] == folder_uid and other["slug"] == slug:
-                if existing is None or other["id"] != existing["id"]:
-                    return other
+            same_place = other["folder_uid"] == folder_uid and other["slug"] == slug
+            if same_place and (existing is None or other["id"] != existing["id"]):
+                return other
         return None
 
     def store_dashboard(self, dash: dict, uid: str, folder_uid: str, existing: dict | None, message: Any) -> dict:
@@ -312,7 +312,7 @@ class SimState:
         """docs/sources/developers/http_api/data_source.md: secureJsonData is never returned,
         only secureJsonFields (name -> true)."""
         dto = {key: copy.deepcopy(value) for key, value in ds.items() if key != "secureJsonData"}
-        dto["secureJsonFields"] = {key: True for key in ds.get("secureJsonData", {})}
+        dto["secureJsonFields"] = dict.fromkeys(ds.get("secureJsonData", {}), True)
         return dto
 
     def datasource_named(self, name: str) -> dict | None:

@@ -285,6 +285,12 @@ class FakeUpstreamServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.state = state
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up mid-request is not a server fault: no traceback for it.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 def chat_messages(body: Mapping[str, Any]) -> list[Any]:
     messages = body.get("messages")
@@ -635,7 +641,7 @@ def make_server(host: str, port: int, config: Config) -> FakeUpstreamServer:
 def main() -> int:
     try:
         config = config_from_env(os.environ)
-        port = _parse_int("FAKE_UPSTREAM_PORT", os.environ.get("FAKE_UPSTREAM_PORT", "8080"), 1, 65535)
+        port = _parse_int("FAKE_UPSTREAM_PORT", os.environ.get("FAKE_UPSTREAM_PORT", "8080"), 0, 65535)
     except ConfigError as error:
         sys.stderr.write(f"fake-upstream: {error}\n")
         return 2

@@ -82,6 +82,12 @@ class ReceiverServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.store = store
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up mid-request is not a server fault: no traceback for it.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class Handler(BaseHTTPRequestHandler):
     server: ReceiverServer
@@ -174,10 +180,12 @@ def main() -> int:
         port = int(os.environ.get("SLACK_RECEIVER_PORT", "8080"))
         limit = int(os.environ.get("SLACK_RECEIVER_MAX_MESSAGES", "1000"))
     except ValueError as error:
-        sys.stderr.write(f"slack-receiver: SLACK_RECEIVER_PORT and SLACK_RECEIVER_MAX_MESSAGES take integers: {error}\n")
+        sys.stderr.write(
+            f"slack-receiver: SLACK_RECEIVER_PORT and SLACK_RECEIVER_MAX_MESSAGES take integers: {error}\n"
+        )
         return 2
-    if limit < 1 or not 0 < port < 65536:
-        sys.stderr.write("slack-receiver: SLACK_RECEIVER_MAX_MESSAGES must be >= 1, SLACK_RECEIVER_PORT 1..65535\n")
+    if limit < 1 or not 0 <= port < 65536:
+        sys.stderr.write("slack-receiver: SLACK_RECEIVER_MAX_MESSAGES must be >= 1, SLACK_RECEIVER_PORT 0..65535\n")
         return 2
     server = make_server(os.environ.get("SLACK_RECEIVER_HOST", "127.0.0.1"), port, limit)
     # PID 1 in a container ignores SIGTERM unless a handler is installed.

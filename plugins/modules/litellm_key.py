@@ -1,0 +1,334 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: litellm_key
+short_description: Manage one LiteLLM virtual key, identified by its alias
+version_added: 0.1.0
+description:
+  - Creates, updates, blocks, unblocks, rotates or deletes one LiteLLM virtual key.
+  - The key is identified by O(key_alias) and looked up with one filtered C(/key/list) call;
+    updates and deletes address it by its token hash, never by its secret value.
+  - Only the options you set are compared with the stored key. Fields LiteLLM manages itself
+    (spend, reset times, token ids, creation dates) and the limits LiteLLM folds into
+    C(metadata) never cause a change.
+  - A key the module creates is marked in its metadata (C(llmops_managed_by)) so that
+    M(llmops.litellm.litellm_keys) can tell collection-made keys from hand-made ones.
+  - To declare hundreds of keys, use M(llmops.litellm.litellm_keys), which reads them all
+    with one paginated listing.
+author:
+  - llmops maintainers (@llmops)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - llmops.litellm.litellm
+  - llmops.litellm.litellm.attributes
+options:
+  key_alias:
+    description:
+      - Alias of the key, its identity. LiteLLM requires aliases to be unique.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) makes sure the key exists and is not blocked (unless O(blocked=true)).
+      - V(blocked) makes sure the key exists and is blocked; a blocked key is kept with its spend
+        history but every request with it is refused.
+      - V(absent) deletes the key.
+    type: str
+    choices: [present, absent, blocked]
+    default: present
+  blocked:
+    description:
+      - With O(state=present), V(true) is the same as O(state=blocked).
+    type: bool
+  key:
+    description:
+      - The secret key value to create the key with, instead of letting LiteLLM generate one.
+        It must start with C(sk-) and be at least 16 characters long.
+      - Write-only. It is sent when the key is created; afterwards it is only compared, by hash,
+        to warn when it differs from the stored key. It is changed only with O(rotate_key=true).
+    type: str
+  rotate_key:
+    description:
+      - Rotate the key with C(/key/regenerate), keeping its alias, settings and spend.
+      - With O(key), the key is rotated to that value only when it differs from the stored key,
+        so a second run changes nothing.
+      - Without O(key), LiteLLM generates a new value on every run, returned in RV(api_key).
+      - LiteLLM allows key regeneration only with an Enterprise licence.
+    type: bool
+    default: false
+  team:
+    description:
+      - Team the key belongs to, by C(team_id) or by C(team_alias) (an exact C(team_id) match wins).
+      - An alias shared by several teams is refused.
+    type: str
+  user_id:
+    description:
+      - LiteLLM user the key belongs to.
+    type: str
+  models:
+    description:
+      - Models the key may call. An empty list lets the key call every model.
+      - Compared as a set. Each name must be served by the proxy (see O(validate_models)).
+    type: list
+    elements: str
+  max_budget:
+    description:
+      - Hard budget in USD; requests fail once the key's spend reaches it.
+    type: float
+  soft_budget:
+    description:
+      - Soft budget in USD; LiteLLM alerts once the spend reaches it but keeps serving.
+      - LiteLLM keeps it in a budget row of its own linked to the key, so it cannot be combined
+        with O(budget_id).
+    type: float
+  budget_duration:
+    description:
+      - How often the key's spend is reset, for example V(30d), V(1h), V(30m), V(10s), V(1mo).
+    type: str
+  budget_id:
+    description:
+      - Reusable budget (see M(llmops.litellm.litellm_budget)) applied to the key.
+    type: str
+  rpm_limit:
+    description:
+      - Requests per minute.
+    type: int
+  tpm_limit:
+    description:
+      - Tokens per minute.
+    type: int
+  max_parallel_requests:
+    description:
+      - Concurrent requests.
+    type: int
+  metadata:
+    description:
+      - Free-form metadata. Compared as a whole, ignoring the keys LiteLLM writes into
+        metadata itself (for example C(model_rpm_limit), C(tags), C(guardrails)), which are kept
+        on update.
+    type: dict
+  duration:
+    description:
+      - Lifetime of a new key, for example V(30d). Applied only when the key is created;
+        an existing key's expiry is never changed.
+    type: str
+  clear_fields:
+    description:
+      - Fields to reset to LiteLLM's "not set" (no limit, no team, no metadata, all models).
+    type: list
+    elements: str
+    choices: [models, max_budget, soft_budget, budget_duration, budget_id, rpm_limit, tpm_limit,
+              max_parallel_requests, team, user_id, metadata]
+    default: []
+  validate_models:
+    description:
+      - Check O(models) against the proxy's C(/v1/models) before writing anything.
+      - Special names (C(all-proxy-models), C(all-team-models), C(no-default-models)), model
+        access groups and wildcard routes are accepted.
+    type: bool
+    default: true
+notes:
+  - A generated key is returned once, in RV(api_key), when the key is created (or rotated without
+    O(key)). Set C(no_log: true) on the task and store the value somewhere safe; the module
+    cannot show it again.
+seealso:
+  - module: llmops.litellm.litellm_keys
+  - module: llmops.litellm.litellm_key_info
+  - name: LiteLLM virtual keys
+    description: LiteLLM documentation of virtual keys.
+    link: https://docs.litellm.ai/docs/proxy/virtual_keys
+"""
+
+EXAMPLES = r"""
+- name: A key for the support bot, limited to two models and 50 USD a month
+  llmops.litellm.litellm_key:
+    api_base: http://127.0.0.1:4000
+    master_key: "{{ vault_litellm_master_key }}"
+    key_alias: support-bot
+    team: support
+    models: [gpt-4o-mini, claude-3-5-haiku]
+    max_budget: 50
+    budget_duration: 30d
+    rpm_limit: 60
+    metadata:
+      owner: support@example.com
+  register: support_bot_key
+  no_log: true
+
+- name: Block a key without deleting it (keeps its spend history)
+  llmops.litellm.litellm_key:
+    key_alias: support-bot
+    state: blocked
+
+- name: Delete a key
+  llmops.litellm.litellm_key:
+    key_alias: old-experiment
+    state: absent
+
+- name: Rotate a key to a value kept in the vault (changes only when the value differs)
+  llmops.litellm.litellm_key:
+    key_alias: batch-jobs
+    key: "{{ vault_batch_jobs_key }}"
+    rotate_key: true
+  no_log: true
+"""
+
+RETURN = r"""
+key:
+  description: The key after the task (predicted in check mode); no secret value.
+  returned: when O(state) is not V(absent)
+  type: dict
+  contains:
+    token:
+      description: Token hash that identifies the key in the LiteLLM API (not usable as a credential).
+      type: str
+    key_alias:
+      description: Alias.
+      type: str
+    key_name:
+      description: Abbreviated key (C(sk-...abcd)), as LiteLLM shows it.
+      type: str
+    blocked:
+      description: Whether the key is blocked.
+      type: bool
+    managed:
+      description: Whether the key carries the collection's ownership marker.
+      type: bool
+  sample:
+    token: 0c4c8c7b3f0b8f2b6f0c5e6d4b0b4c3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c
+    key_alias: support-bot
+    key_name: sk-...Xq3w
+    models: [gpt-4o-mini]
+    max_budget: 50.0
+    budget_duration: 30d
+    blocked: false
+    managed: true
+api_key:
+  description:
+    - The generated secret key. Returned only when LiteLLM generated a value in this run
+      (creation without O(key), or rotation without O(key)). Use C(no_log) on the task.
+  returned: when a key value was generated
+  type: str
+  sample: sk-1a2b3c4d5e6f7g8h
+changes:
+  description: Names of the fields that differ (and will be or were changed).
+  returned: always
+  type: list
+  elements: str
+  sample: [max_budget, blocked]
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
+    BudgetDirectory,
+    KeyPlan,
+    LiteLLMError,
+    ModelCatalog,
+    TeamDirectory,
+    client_from_module,
+    key_apply,
+    key_option_spec,
+    litellm_argument_spec,
+    metadata_to_send,
+    public_key,
+    validate_key_params,
+)
+from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import ansible_diff  # noqa: E402
+
+
+def key_options():
+    options = key_option_spec()
+    options["validate_models"] = {"type": "bool", "default": True}
+    return options
+
+
+def references_errors(module, client, params):
+    """Check team, budget and models against the server; a missing reference is a warning in check mode."""
+    errors = []
+    team_id = None
+    if params["team"] is not None and params["state"] != "absent":
+        team_id, error = TeamDirectory(client).resolve(params["team"])
+        if error:
+            errors.append("team: " + error)
+    if (
+        params["budget_id"] is not None
+        and params["state"] != "absent"
+        and not BudgetDirectory(client).exists(params["budget_id"])
+    ):
+        errors.append("budget_id: budget %r does not exist" % params["budget_id"])
+    if params["validate_models"] and params["state"] != "absent":
+        error = ModelCatalog(client).error("", params["models"])
+        if error:
+            errors.append(error)
+    if errors and module.check_mode and all(not error.startswith("models:") for error in errors):
+        for error in errors:
+            module.warn(error + " (check mode: assuming an earlier task creates it)")
+        return team_id, []
+    return team_id, errors
+
+
+def run(module, client):
+    params = module.params
+    errors = validate_key_params(params)
+    if errors:
+        module.fail_json(msg="; ".join(errors), changes=[])
+    records = client.find_keys_by_alias(params["key_alias"])
+    if len(records) > 1:
+        module.fail_json(
+            msg="key_alias %r matches %s keys on the server (tokens %s); resolve the duplicate alias by hand first"
+            % (params["key_alias"], len(records), ", ".join(sorted(record.get("token", "?") for record in records))),
+            changes=[],
+        )
+    record = records[0] if records else None
+    team_id, errors = references_errors(module, client, params)
+    if errors:
+        module.fail_json(msg="; ".join(errors), changes=[])
+    plan = KeyPlan(params, record, team_id)
+    for warning in plan.warnings:
+        module.warn(warning)
+    result = {"changed": plan.changed, "changes": plan.summary()["fields"]}
+    if module._diff:
+        result["diff"] = ansible_diff(plan.before(), plan.after(), secret_keys=("key",))
+    applied = {"record": None, "api_key": None}
+    if plan.changed and not module.check_mode:
+        applied = key_apply(client, plan)
+    if params["state"] != "absent":
+        result["key"] = final_key(client, plan, applied, module.check_mode)
+    if applied["api_key"]:
+        result["api_key"] = applied["api_key"]
+    module.exit_json(**result)
+
+
+def final_key(client, plan, applied, check_mode):
+    if plan.changed and not check_mode:
+        return public_key(client.key_info(applied["record"]["token"]))
+    stored = plan.record or {}
+    predicted = dict(stored, key_alias=plan.alias)
+    predicted.update({field: value for field, value in plan.desired.items() if field != "soft_budget"})
+    if "soft_budget" in plan.desired:
+        predicted["litellm_budget_table"] = {"soft_budget": plan.desired["soft_budget"]}
+    if plan.record is None:
+        predicted["metadata"] = plan.create_body()["metadata"]
+    elif "metadata" in plan.desired:
+        predicted["metadata"] = metadata_to_send(plan.desired["metadata"] or {}, stored.get("metadata"))
+    predicted["blocked"] = plan.after()["state"] == "blocked"
+    return public_key(predicted)
+
+
+def main():
+    module = AnsibleModule(argument_spec=litellm_argument_spec(**key_options()), supports_check_mode=True)
+    client = client_from_module(module)
+    try:
+        run(module, client)
+    except LiteLLMError as exc:
+        module.fail_json(msg=exc.message, changes=[], **exc.result())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,515 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: litellm_keys
+short_description: Reconcile a whole list of LiteLLM virtual keys at once
+version_added: 0.1.0
+description:
+  - Makes the LiteLLM proxy's virtual keys match a declared list, with one paginated
+    C(/key/list) listing (100 keys a page), at most one C(/team/list), one C(/budget/list)
+    and one C(/v1/models) call, and then only the writes that are needed. A second run
+    with the same list reads and writes nothing else.
+  - Each entry takes the same options as M(llmops.litellm.litellm_key); O(key_defaults) fills
+    the options an entry leaves unset.
+  - With O(exclusive=true), keys that are not declared are blocked (or deleted with
+    O(exclusive_action=delete)): the control that shuts every unapproved key. By default only
+    keys created by this collection (marked in their metadata) are touched; O(exclusive_scope=all)
+    extends it to every key on the proxy, including keys made by hand.
+  - Every entry is validated, and every reference (team, budget, model) is resolved, before the
+    first write; any error fails the task without writing anything.
+author:
+  - llmops maintainers (@llmops)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - llmops.litellm.litellm
+  - llmops.litellm.litellm.attributes
+options:
+  keys:
+    description:
+      - The declared keys. Aliases must be unique in the list.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      key_alias:
+        description: Alias of the key, its identity.
+        type: str
+        required: true
+      state:
+        description:
+          - V(present), V(blocked) or V(absent), as in M(llmops.litellm.litellm_key).
+          - Defaults to O(key_defaults.state), else V(present).
+        type: str
+        choices: [present, absent, blocked]
+      blocked:
+        description: With O(keys[].state=present), V(true) is the same as O(keys[].state=blocked).
+        type: bool
+      key:
+        description:
+          - Secret value to create the key with (write-only; C(sk-) and 16+ characters).
+        type: str
+      rotate_key:
+        description:
+          - Rotate the key with C(/key/regenerate) (Enterprise), to O(keys[].key) when it differs
+            from the stored key, or to a generated value on every run without O(keys[].key).
+          - Defaults to V(false).
+        type: bool
+      team:
+        description: Team by C(team_id) or C(team_alias).
+        type: str
+      user_id:
+        description: LiteLLM user the key belongs to.
+        type: str
+      models:
+        description: Models the key may call (compared as a set; empty means all models).
+        type: list
+        elements: str
+      max_budget:
+        description: Hard budget in USD.
+        type: float
+      soft_budget:
+        description: Soft (alerting) budget in USD; not combinable with O(keys[].budget_id).
+        type: float
+      budget_duration:
+        description: Budget reset period, for example V(30d), V(1h), V(30m), V(10s).
+        type: str
+      budget_id:
+        description: Reusable budget applied to the key.
+        type: str
+      rpm_limit:
+        description: Requests per minute.
+        type: int
+      tpm_limit:
+        description: Tokens per minute.
+        type: int
+      max_parallel_requests:
+        description: Concurrent requests.
+        type: int
+      metadata:
+        description:
+          - Free-form metadata, compared as a whole without the keys LiteLLM writes itself.
+          - Replaces O(key_defaults.metadata) rather than merging with it.
+        type: dict
+      duration:
+        description: Lifetime of a new key (applied only on creation).
+        type: str
+      clear_fields:
+        description: Fields to reset to LiteLLM's "not set".
+        type: list
+        elements: str
+        choices: [models, max_budget, soft_budget, budget_duration, budget_id, rpm_limit, tpm_limit,
+                  max_parallel_requests, team, user_id, metadata]
+  key_defaults:
+    description:
+      - Values for the options an entry of O(keys) leaves unset.
+    type: dict
+    default: {}
+    suboptions:
+      state:
+        description: Default state.
+        type: str
+        choices: [present, absent, blocked]
+      blocked:
+        description: Default blocked flag.
+        type: bool
+      rotate_key:
+        description: Default for rotation.
+        type: bool
+      team:
+        description: Default team.
+        type: str
+      user_id:
+        description: Default user.
+        type: str
+      models:
+        description: Default models.
+        type: list
+        elements: str
+      max_budget:
+        description: Default hard budget.
+        type: float
+      soft_budget:
+        description: Default soft budget.
+        type: float
+      budget_duration:
+        description: Default budget reset period.
+        type: str
+      budget_id:
+        description: Default reusable budget.
+        type: str
+      rpm_limit:
+        description: Default requests per minute.
+        type: int
+      tpm_limit:
+        description: Default tokens per minute.
+        type: int
+      max_parallel_requests:
+        description: Default concurrent requests.
+        type: int
+      metadata:
+        description: Default metadata.
+        type: dict
+      duration:
+        description: Default lifetime of new keys.
+        type: str
+      clear_fields:
+        description: Default fields to clear.
+        type: list
+        elements: str
+        choices: [models, max_budget, soft_budget, budget_duration, budget_id, rpm_limit, tpm_limit,
+                  max_parallel_requests, team, user_id, metadata]
+  exclusive:
+    description:
+      - Block or delete the keys on the proxy that are not in O(keys).
+      - The key used as O(master_key), when it is a virtual key, is never touched.
+    type: bool
+    default: false
+  exclusive_action:
+    description:
+      - What to do with an undeclared key. V(block) keeps it (and its spend history) but refuses
+        its requests; V(delete) removes it.
+    type: str
+    choices: [block, delete]
+    default: block
+  exclusive_scope:
+    description:
+      - V(managed) limits O(exclusive) to keys created by this collection (metadata
+        C(llmops_managed_by=llmops.litellm)); keys made by hand or by other tools are left alone.
+      - V(all) applies it to every key the master key can list.
+    type: str
+    choices: [managed, all]
+    default: managed
+  validate_models:
+    description:
+      - Check every entry's O(keys[].models) against the proxy's C(/v1/models) before writing.
+    type: bool
+    default: true
+notes:
+  - Newly generated keys are returned once, in RV(api_keys). Set C(no_log: true) on the task and
+    store them (the C(llmops.litellm.access) role can write them to a vault-encrypted file or an
+    AWX artifact).
+seealso:
+  - module: llmops.litellm.litellm_key
+  - module: llmops.litellm.litellm_key_info
+"""
+
+EXAMPLES = r"""
+- name: Exactly these keys, and nothing else made by this collection
+  llmops.litellm.litellm_keys:
+    key_defaults:
+      budget_duration: 30d
+      models: [gpt-4o-mini]
+    keys:
+      - key_alias: support-bot
+        team: support
+        max_budget: 50
+      - key_alias: nightly-evals
+        models: [gpt-4o, gpt-4o-mini]
+        max_budget: 200
+        rpm_limit: 30
+      - key_alias: legacy-importer
+        state: blocked
+    exclusive: true
+  register: litellm_keys_result
+  no_log: true
+
+- name: Shut every key on the proxy that is not declared, including hand-made ones
+  llmops.litellm.litellm_keys:
+    keys: "{{ approved_keys }}"
+    exclusive: true
+    exclusive_scope: all
+    exclusive_action: block
+"""
+
+RETURN = r"""
+created:
+  description: Aliases of the keys created (or to be created in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [support-bot]
+updated:
+  description: Aliases of the keys whose settings changed.
+  returned: always
+  type: list
+  elements: str
+blocked:
+  description: Aliases of the declared keys blocked.
+  returned: always
+  type: list
+  elements: str
+unblocked:
+  description: Aliases of the declared keys unblocked.
+  returned: always
+  type: list
+  elements: str
+rotated:
+  description: Aliases of the keys rotated.
+  returned: always
+  type: list
+  elements: str
+deleted:
+  description: Aliases of the declared keys deleted (O(keys[].state=absent)).
+  returned: always
+  type: list
+  elements: str
+pruned:
+  description: Undeclared keys blocked or deleted by O(exclusive), with the action taken.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{key_alias: hand-made, token: 3f1e..., action: block, managed: false}]
+unchanged:
+  description: Number of declared keys already as declared.
+  returned: always
+  type: int
+  sample: 998
+changes:
+  description: For each changed key alias, the action and the names of the changed fields.
+  returned: always
+  type: dict
+  sample: {nightly-evals: {action: update, fields: [max_budget]}}
+api_keys:
+  description:
+    - Generated secret values by key alias, for keys created (or rotated) without a declared value
+      in this run. Use C(no_log) on the task.
+  returned: always
+  type: dict
+  sample: {support-bot: sk-1a2b3c4d5e6f7g8h}
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
+    KEY_BUILTIN_DEFAULTS,
+    BudgetDirectory,
+    KeyPlan,
+    LiteLLMError,
+    ModelCatalog,
+    TeamDirectory,
+    client_from_module,
+    is_managed,
+    key_apply,
+    key_option_spec,
+    litellm_argument_spec,
+    token_hash,
+    validate_key_params,
+)
+from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import ansible_diff, index_by  # noqa: E402
+
+DELETE_BATCH = 100
+
+
+def argument_spec():
+    defaults_spec = key_option_spec(with_defaults=False)
+    del defaults_spec["key_alias"]
+    del defaults_spec["key"]
+    return litellm_argument_spec(
+        keys={
+            "type": "list",
+            "elements": "dict",
+            "required": True,
+            "options": key_option_spec(with_defaults=False),
+            "no_log": False,
+        },
+        key_defaults={"type": "dict", "default": {}, "options": defaults_spec, "no_log": False},
+        exclusive={"type": "bool", "default": False},
+        exclusive_action={"type": "str", "default": "block", "choices": ["block", "delete"]},
+        exclusive_scope={"type": "str", "default": "managed", "choices": ["managed", "all"]},
+        validate_models={"type": "bool", "default": True},
+    )
+
+
+def declared_keys(params):
+    defaults = params["key_defaults"] or {}
+    declared = []
+    for entry in params["keys"]:
+        spec = {}
+        for name, value in entry.items():
+            chosen = value if value is not None else defaults.get(name)
+            spec[name] = chosen if chosen is not None else KEY_BUILTIN_DEFAULTS.get(name)
+        declared.append(spec)
+    return declared
+
+
+def input_errors(declared):
+    errors = []
+    for index, spec in enumerate(declared):
+        errors.extend(validate_key_params(spec, prefix="keys[%s] (%s): " % (index, spec.get("key_alias"))))
+    aliases = [spec["key_alias"] for spec in declared]
+    repeated = sorted({alias for alias in aliases if aliases.count(alias) > 1})
+    if repeated:
+        errors.append("keys: key_alias listed more than once: %s" % ", ".join(repeated))
+    return errors
+
+
+def reference_errors(module, client, declared, params):
+    """Resolve teams, budgets and models for every live entry; return (team ids by alias, errors)."""
+    teams = TeamDirectory(client)
+    budgets = BudgetDirectory(client)
+    models = ModelCatalog(client)
+    team_ids = {}
+    errors = []
+    soft = []
+    for index, spec in enumerate(declared):
+        if spec["state"] == "absent":
+            continue
+        prefix = "keys[%s] (%s): " % (index, spec["key_alias"])
+        if spec.get("team") is not None:
+            team_ids[spec["key_alias"]], error = teams.resolve(spec["team"])
+            if error:
+                soft.append(prefix + "team: " + error)
+        if spec.get("budget_id") is not None and not budgets.exists(spec["budget_id"]):
+            soft.append(prefix + "budget_id: budget %r does not exist" % spec["budget_id"])
+        if params["validate_models"]:
+            error = models.error(prefix, spec.get("models"))
+            if error:
+                errors.append(error)
+    if soft and module.check_mode and not errors:
+        for warning in soft:
+            module.warn(warning + " (check mode: assuming an earlier task creates it)")
+        soft = []
+    return team_ids, errors + soft
+
+
+def prune_candidates(records, declared_aliases, params):
+    if not params["exclusive"]:
+        return []
+    own_token = token_hash(params["master_key"]) if params["master_key"] else None
+    candidates = []
+    for record in records:
+        if record.get("key_alias") in declared_aliases or record.get("token") == own_token:
+            continue
+        if params["exclusive_scope"] == "managed" and not is_managed(record):
+            continue
+        if params["exclusive_action"] == "block" and record.get("blocked"):
+            continue
+        candidates.append(record)
+    return candidates
+
+
+def new_result():
+    return {
+        "changed": False,
+        "created": [],
+        "updated": [],
+        "blocked": [],
+        "unblocked": [],
+        "rotated": [],
+        "deleted": [],
+        "pruned": [],
+        "unchanged": 0,
+        "changes": {},
+        "api_keys": {},
+    }
+
+
+def record_plan(result, plan):
+    if not plan.changed:
+        result["unchanged"] += 1
+        return
+    result["changed"] = True
+    result["changes"][plan.alias] = plan.summary()
+    if plan.action == "create":
+        result["created"].append(plan.alias)
+    elif plan.action == "delete":
+        result["deleted"].append(plan.alias)
+    elif plan.action == "update":
+        result["updated"].append(plan.alias)
+    if plan.block == "block":
+        result["blocked"].append(plan.alias)
+    elif plan.block == "unblock":
+        result["unblocked"].append(plan.alias)
+    if plan.rotate:
+        result["rotated"].append(plan.alias)
+
+
+def diff_of(plans, pruned, action):
+    before, after = {}, {}
+    for plan in plans:
+        if plan.changed:
+            before[plan.alias] = plan.before()
+            after[plan.alias] = plan.after()
+    for record in pruned:
+        name = record.get("key_alias") or record.get("token")
+        before[name] = {"key_alias": record.get("key_alias"), "state": "present"}
+        after[name] = {} if action == "delete" else {"key_alias": record.get("key_alias"), "state": "blocked"}
+    return ansible_diff(before, after, secret_keys=("key",))
+
+
+def apply_all(client, plans, pruned, action, result):
+    deletions = [plan.record["token"] for plan in plans if plan.action == "delete"]
+    for plan in plans:
+        if not plan.changed or plan.action == "delete":
+            continue
+        applied = key_apply(client, plan)
+        if applied["api_key"]:
+            result["api_keys"][plan.alias] = applied["api_key"]
+    if action == "delete":
+        deletions.extend(record["token"] for record in pruned)
+    else:
+        for record in pruned:
+            client.block_key(record["token"])
+    for start in range(0, len(deletions), DELETE_BATCH):
+        client.delete_keys(deletions[start : start + DELETE_BATCH])
+
+
+def run(module, client, result):
+    params = module.params
+    declared = declared_keys(params)
+    errors = input_errors(declared)
+    if errors:
+        module.fail_json(msg="; ".join(errors), **result)
+    records = list(client.iter_keys())
+    by_alias, duplicates = index_by(records, "key_alias")
+    declared_aliases = {spec["key_alias"] for spec in declared}
+    clashing = sorted(alias for alias in duplicates if alias in declared_aliases)
+    if clashing:
+        module.fail_json(
+            msg="key_alias shared by several keys on the server (resolve by hand first): %s"
+            % "; ".join("%s (%s keys)" % (alias, len(duplicates[alias])) for alias in clashing),
+            **result,
+        )
+    team_ids, errors = reference_errors(module, client, declared, params)
+    if errors:
+        module.fail_json(msg="; ".join(errors), **result)
+    plans = [KeyPlan(spec, by_alias.get(spec["key_alias"]), team_ids.get(spec["key_alias"])) for spec in declared]
+    pruned = prune_candidates(records, declared_aliases, params)
+    for plan in plans:
+        record_plan(result, plan)
+        for warning in plan.warnings:
+            module.warn(warning)
+    result["pruned"] = [
+        {
+            "key_alias": record.get("key_alias"),
+            "token": record.get("token"),
+            "action": params["exclusive_action"],
+            "managed": is_managed(record),
+        }
+        for record in pruned
+    ]
+    result["changed"] = result["changed"] or bool(pruned)
+    if module._diff:
+        result["diff"] = diff_of(plans, pruned, params["exclusive_action"])
+    if result["changed"] and not module.check_mode:
+        apply_all(client, plans, pruned, params["exclusive_action"], result)
+    module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    client = client_from_module(module)
+    result = new_result()
+    try:
+        run(module, client, result)
+    except LiteLLMError as exc:
+        module.fail_json(msg=exc.message, **dict(result, **exc.result()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: litellm_team_info
+short_description: Read LiteLLM teams
+version_added: 0.1.0
+description:
+  - Returns one team by id or alias, or every team (C(/team/list)).
+author:
+  - llmops maintainers (@llmops)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - llmops.litellm.litellm
+  - llmops.litellm.litellm.info_attributes
+options:
+  team_id:
+    description: Return only this team.
+    type: str
+  team_alias:
+    description: Return only the teams with this alias (LiteLLM allows several).
+    type: str
+seealso:
+  - module: llmops.litellm.litellm_team
+"""
+
+EXAMPLES = r"""
+- name: All teams
+  llmops.litellm.litellm_team_info: {}
+  register: teams
+
+- name: One team
+  llmops.litellm.litellm_team_info:
+    team_alias: support
+  register: support_team
+"""
+
+RETURN = r"""
+teams:
+  description: Matching teams, sorted by alias.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - team_id: 5d2f0b8e-6a2c-4f7e-9f61-2b8a4d3c1e90
+      team_alias: support
+      models: [gpt-4o-mini]
+      max_budget: 500.0
+      spend: 12.5
+      blocked: false
+      members: [{user_id: alice, role: admin}]
+      managed: true
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
+    LiteLLMError,
+    client_from_module,
+    litellm_argument_spec,
+    public_team,
+)
+
+
+def run(module, client):
+    params = module.params
+    if params["team_id"]:
+        record = client.team_info(params["team_id"])
+        records = [record] if record else []
+    else:
+        records = client.list_teams()
+    if params["team_alias"]:
+        records = [record for record in records if record.get("team_alias") == params["team_alias"]]
+    module.exit_json(changed=False, teams=[public_team(record) for record in records])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=litellm_argument_spec(team_id={"type": "str"}, team_alias={"type": "str"}),
+        supports_check_mode=True,
+    )
+    client = client_from_module(module)
+    try:
+        run(module, client)
+    except LiteLLMError as exc:
+        module.fail_json(msg=exc.message, teams=[], **exc.result())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1013 @@
+"""End-to-end tests of the LiteLLM modules and the access role, run through ansible-playbook.
+
+Target: a real LiteLLM proxy when LITELLM_API_BASE and LITELLM_MASTER_KEY are set (use a
+dedicated instance: the suite creates and deletes keys, teams and budgets whose names start
+with a random prefix), otherwise the simulator in tests/sim started on 127.0.0.1.
+
+Against a real proxy, cases that need simulator-only set-up (duplicate aliases, which today's
+LiteLLM refuses to create) are skipped, cases that need an Enterprise licence run only with
+LITELLM_IT_PREMIUM=1, and cases that block or delete keys beyond the suite's own
+(exclusive scope "all") run only with LITELLM_IT_DESTRUCTIVE=1. LITELLM_IT_MODELS="<m1>,<m2>"
+names two models the real proxy serves (default: gpt-4o-mini,gpt-4o, which the simulator serves).
+
+Every module case runs check / run / check / run and asserts changed = true, true, false,
+false, and against the simulator the number of write requests of each step (0, >0, 0, 0).
+Bad inputs run check / run and must fail naming the field or URL with zero writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "sim"))
+
+from litellm_sim.testing import REPO_ROOT, SimulatorProcess, api, collections_path, tool  # noqa: E402
+
+PLAYBOOKS = Path(__file__).parent / "playbooks"
+REAL = bool(os.environ.get("LITELLM_API_BASE") and os.environ.get("LITELLM_MASTER_KEY"))
+PREMIUM = os.environ.get("LITELLM_IT_PREMIUM") == "1"
+DESTRUCTIVE = os.environ.get("LITELLM_IT_DESTRUCTIVE") == "1"
+P = f"it{secrets.token_hex(3)}-"
+SIM_MASTER_KEY = "sk-it-master-" + secrets.token_hex(8)
+M1, M2 = (os.environ.get("LITELLM_IT_MODELS") or "gpt-4o-mini,gpt-4o").split(",")[:2]
+IDEMPOTENT = [True, False, True, False]
+BAD_INPUT = [True, False]
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass
+class Case:
+    name: str
+    module: str
+    args: dict[str, Any]
+    kind: str = "idempotent"  # idempotent | noop | error | info
+    setup: list[dict[str, Any]] = field(default_factory=list)
+    probe: str | None = None
+    check: Callable[[dict[str, Any]], None] | None = None
+    msg: tuple[str, ...] = ()
+    sim_only: bool = False
+    premium: bool = False
+    destructive: bool = False
+    steps: list[bool] | None = None
+    expect_failed: list[bool] | None = None
+
+    def step_list(self) -> list[bool]:
+        if self.steps is not None:
+            return self.steps
+        return {"idempotent": IDEMPOTENT, "noop": IDEMPOTENT, "error": BAD_INPUT, "info": [False]}[self.kind]
+
+    def skip_reason(self) -> str | None:
+        if REAL and self.sim_only:
+            return "needs simulator-only set-up"
+        if REAL and self.premium and not PREMIUM:
+            return "needs a LiteLLM Enterprise licence (set LITELLM_IT_PREMIUM=1)"
+        if REAL and self.destructive and not DESTRUCTIVE:
+            return "touches keys outside the suite (set LITELLM_IT_DESTRUCTIVE=1)"
+        return None
+
+    def spec(self) -> dict[str, Any]:
+        spec = {"name": self.name, "module": self.module, "args": self.args, "steps": self.step_list()}
+        if self.setup:
+            spec["setup"] = self.setup
+        if self.probe:
+            spec["probe"] = self.probe
+        return spec
+
+
+def only_key(probe: dict[str, Any]) -> dict[str, Any]:
+    assert probe["total_count"] == 1, probe
+    return probe["keys"][0]
+
+
+def key_probe(alias: str) -> str:
+    return f"/key/list?return_full_object=true&key_alias={alias}"
+
+
+def team_by_alias(probe: list[dict[str, Any]], alias: str) -> dict[str, Any]:
+    matches = [team for team in probe if team.get("team_alias") == alias]
+    assert len(matches) == 1, [team.get("team_alias") for team in probe]
+    return matches[0]
+
+
+def budget_by_id(probe: list[dict[str, Any]], budget_id: str) -> dict[str, Any] | None:
+    return next((budget for budget in probe if budget["budget_id"] == budget_id), None)
+
+
+def expect_key(alias: str, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    def check(probe: dict[str, Any]) -> None:
+        record = only_key(probe)
+        for name, value in fields.items():
+            assert record[name] == value, (name, record[name], value)
+
+    return check
+
+
+def expect_team(alias: str, **fields: Any) -> Callable[[Any], None]:
+    def check(probe: list[dict[str, Any]]) -> None:
+        record = team_by_alias(probe, alias)
+        for name, value in fields.items():
+            assert record[name] == value, (name, record[name], value)
+
+    return check
+
+
+def expect_budget(budget_id: str, **fields: Any) -> Callable[[Any], None]:
+    def check(probe: list[dict[str, Any]]) -> None:
+        record = budget_by_id(probe, budget_id)
+        assert record is not None, budget_id
+        for name, value in fields.items():
+            assert record[name] == value, (name, record[name], value)
+
+    return check
+
+
+def post(path: str, body: dict[str, Any], sim: bool = False, status: list[int] | None = None) -> dict[str, Any]:
+    step = {"method": "POST", "path": path, "body": body, "sim": sim}
+    if status:
+        step["status"] = status
+    return step
+
+
+K1, K2, K3 = P + "key-1", P + "key-2", P + "key-3"
+TEAM_K, BUDGET_K = P + "team-for-keys", P + "budget-for-keys"
+CUSTOM_1 = "sk-it-custom-" + secrets.token_hex(8)
+CUSTOM_2 = "sk-it-rotated-" + secrets.token_hex(8)
+
+
+def check_k1_created(probe: dict[str, Any]) -> None:
+    record = only_key(probe)
+    assert record["models"] == [M1]
+    assert record["max_budget"] == 10
+    assert record["budget_duration"] == "30d"
+    assert (record["rpm_limit"], record["tpm_limit"], record["max_parallel_requests"]) == (10, 1000, 2)
+    assert record["metadata"] == {"owner": "platform", "llmops_managed_by": "llmops.litellm"}
+    assert record["expires"] is not None
+
+
+def check_server_metadata_kept(probe: dict[str, Any]) -> None:
+    metadata = only_key(probe)["metadata"]
+    assert metadata["owner"] == "search"
+    assert metadata["model_rpm_limit"] == {M2: 5}
+    assert metadata["llmops_managed_by"] == "llmops.litellm"
+
+
+def check_soft_budget(value: float) -> Callable[[dict[str, Any]], None]:
+    def check(probe: dict[str, Any]) -> None:
+        assert only_key(probe)["litellm_budget_table"]["soft_budget"] == value
+
+    return check
+
+
+def check_team_of_key(probe: dict[str, Any]) -> None:
+    assert only_key(probe)["team_id"] == P + "team-for-keys-id"
+
+
+def check_absent(probe: dict[str, Any]) -> None:
+    assert probe["total_count"] == 0, probe
+
+
+def check_every_field_updated(probe: dict[str, Any]) -> None:
+    record = only_key(probe)
+    assert sorted(record["models"]) == sorted([M1, M2])
+    assert (record["max_budget"], record["budget_duration"]) == (20, "1h")
+    assert (record["rpm_limit"], record["tpm_limit"], record["max_parallel_requests"]) == (20, 2000, 4)
+    assert record["litellm_budget_table"]["soft_budget"] == 5
+    assert record["user_id"] == P + "user-1"
+    assert record["metadata"] == {"owner": "search", "tier": "gold", "llmops_managed_by": "llmops.litellm"}
+
+
+KEY_CASES = [
+    Case(
+        "key create",
+        "litellm_key",
+        {
+            "key_alias": K1,
+            "models": [M1],
+            "max_budget": 10,
+            "budget_duration": "30d",
+            "rpm_limit": 10,
+            "tpm_limit": 1000,
+            "max_parallel_requests": 2,
+            "metadata": {"owner": "platform"},
+            "duration": "30d",
+        },
+        probe=key_probe(K1),
+        check=check_k1_created,
+    ),
+    Case(
+        "key no-op with every field set",
+        "litellm_key",
+        {
+            "key_alias": K1,
+            "models": [M1],
+            "max_budget": 10.0,
+            "budget_duration": "30d",
+            "rpm_limit": 10,
+            "tpm_limit": 1000,
+            "max_parallel_requests": 2,
+            "metadata": {"owner": "platform"},
+            "duration": "7d",
+        },
+        kind="noop",
+    ),
+    Case(
+        "key update every managed field",
+        "litellm_key",
+        {
+            "key_alias": K1,
+            "models": [M2, M1],
+            "max_budget": 20,
+            "budget_duration": "1h",
+            "soft_budget": 5,
+            "rpm_limit": 20,
+            "tpm_limit": 2000,
+            "max_parallel_requests": 4,
+            "user_id": P + "user-1",
+            "metadata": {"owner": "search", "tier": "gold"},
+        },
+        probe=key_probe(K1),
+        check=check_every_field_updated,
+    ),
+    Case(
+        "key models compared as a set, unset fields ignored",
+        "litellm_key",
+        {"key_alias": K1, "models": [M1, M2, M2]},
+        kind="noop",
+    ),
+    Case(
+        "key metadata rewritten by LiteLLM is kept and ignored",
+        "litellm_key",
+        {"key_alias": K1, "metadata": {"owner": "search"}},
+        setup=[post("/key/update", {"key_alias": K1, "model_rpm_limit": {M2: 5}})],
+        probe=key_probe(K1),
+        check=check_server_metadata_kept,
+    ),
+    Case(
+        "key update team by alias",
+        "litellm_key",
+        {"key_alias": K1, "team": TEAM_K, "clear_fields": ["user_id"]},
+        setup=[post("/team/new", {"team_alias": TEAM_K, "team_id": P + "team-for-keys-id"})],
+        probe=key_probe(K1),
+        check=check_team_of_key,
+    ),
+    Case(
+        "key update budget_id",
+        "litellm_key",
+        {"key_alias": K1, "budget_id": BUDGET_K},
+        setup=[post("/budget/new", {"budget_id": BUDGET_K, "max_budget": 50})],
+        probe=key_probe(K1),
+        check=expect_key(K1, budget_id=BUDGET_K),
+    ),
+    Case(
+        "key block",
+        "litellm_key",
+        {"key_alias": K1, "state": "blocked"},
+        probe=key_probe(K1),
+        check=expect_key(K1, blocked=True),
+    ),
+    Case(
+        "key unblock with the flag",
+        "litellm_key",
+        {"key_alias": K1, "blocked": False},
+        probe=key_probe(K1),
+        check=expect_key(K1, blocked=False),
+    ),
+    Case(
+        "key clear fields",
+        "litellm_key",
+        {"key_alias": K1, "clear_fields": ["rpm_limit", "max_parallel_requests"]},
+        probe=key_probe(K1),
+        check=expect_key(K1, rpm_limit=None, max_parallel_requests=None),
+    ),
+    Case(
+        "key create with a custom value",
+        "litellm_key",
+        {"key_alias": K2, "key": CUSTOM_1, "max_budget": 1},
+        probe=key_probe(K2),
+        check=expect_key(K2, token=sha256(CUSTOM_1)),
+    ),
+    Case(
+        "key rotate to a declared value",
+        "litellm_key",
+        {"key_alias": K2, "key": CUSTOM_2, "rotate_key": True},
+        setup=[post("/_sim/config", {"premium_user": True}, sim=True)],
+        probe=key_probe(K2),
+        check=expect_key(K2, token=sha256(CUSTOM_2)),
+        premium=True,
+    ),
+    Case("key delete", "litellm_key", {"key_alias": K2, "state": "absent"}, probe=key_probe(K2), check=check_absent),
+    Case(
+        "key create blocked on a wildcard model",
+        "litellm_key",
+        {"key_alias": K3, "state": "blocked", "models": ["openai/gpt-4.1"]},
+        probe=key_probe(K3),
+        check=expect_key(K3, blocked=True, models=["openai/gpt-4.1"]),
+        sim_only=True,
+    ),
+    Case("key info by alias", "litellm_key_info", {"key_alias": K1}, kind="info"),
+    Case("key info by team", "litellm_key_info", {"team": TEAM_K}, kind="info"),
+]
+
+BULK = [P + f"bulk-{index}" for index in range(1, 6)]
+HAND = P + "hand-made"
+
+
+def bulk_keys(**changes: dict[str, Any]) -> list[dict[str, Any]]:
+    declared = [
+        {"key_alias": BULK[0], "max_budget": 1},
+        {"key_alias": BULK[1], "max_budget": 2},
+        {"key_alias": BULK[2], "max_budget": 3, "team": TEAM_K},
+        {"key_alias": BULK[3], "rpm_limit": 30},
+        {"key_alias": BULK[4], "state": "blocked"},
+    ]
+    for entry in declared:
+        entry.update(changes.get(entry["key_alias"], {}))
+    return declared
+
+
+BULK_DEFAULTS = {"models": [M1], "budget_duration": "30d", "metadata": {"owner": "bulk"}}
+
+
+def check_bulk_created(probe: dict[str, Any]) -> None:
+    records = {record["key_alias"]: record for record in probe["keys"] if record["key_alias"] in BULK}
+    assert sorted(records) == sorted(BULK)
+    assert records[BULK[2]]["team_id"] == P + "team-for-keys-id"
+    assert records[BULK[4]]["blocked"] is True
+    assert all(record["models"] == [M1] for record in records.values())
+    assert all(record["metadata"]["owner"] == "bulk" for record in records.values())
+
+
+def bulk_states(probe: dict[str, Any]) -> dict[str, Any]:
+    return {record["key_alias"]: bool(record["blocked"]) for record in probe["keys"]}
+
+
+def check_exclusive_block(probe: dict[str, Any]) -> None:
+    states = bulk_states(probe)
+    assert states[BULK[1]] is False
+    assert states[BULK[3]] is True
+    assert states[HAND] is False
+    assert states[BULK[0]] is False
+
+
+def check_exclusive_delete(probe: dict[str, Any]) -> None:
+    states = bulk_states(probe)
+    assert BULK[3] not in states
+    assert BULK[4] not in states
+    assert states[HAND] is False
+
+
+def check_exclusive_all(probe: dict[str, Any]) -> None:
+    states = bulk_states(probe)
+    assert states[HAND] is True
+    assert states[BULK[0]] is False
+
+
+ALL_KEYS_PROBE = "/key/list?return_full_object=true&size=100"
+
+BULK_CASES = [
+    Case(
+        "bulk create",
+        "litellm_keys",
+        {"keys": bulk_keys(), "key_defaults": BULK_DEFAULTS},
+        probe=ALL_KEYS_PROBE,
+        check=check_bulk_created,
+    ),
+    Case("bulk no-op", "litellm_keys", {"keys": bulk_keys(), "key_defaults": BULK_DEFAULTS}, kind="noop"),
+    Case(
+        "bulk update one key and block another",
+        "litellm_keys",
+        {
+            "keys": bulk_keys(**{BULK[0]: {"max_budget": 9}, BULK[1]: {"state": "blocked"}}),
+            "key_defaults": BULK_DEFAULTS,
+        },
+        probe=ALL_KEYS_PROBE,
+        check=lambda p: bulk_states(p)[BULK[1]] or pytest.fail("not blocked"),
+    ),
+    Case(
+        "bulk exclusive blocks undeclared managed keys only, unblocks declared",
+        "litellm_keys",
+        {
+            "keys": bulk_keys(**{BULK[0]: {"max_budget": 9}})[:3] + [{"key_alias": K1}],
+            "key_defaults": BULK_DEFAULTS,
+            "exclusive": True,
+        },
+        setup=[post("/key/generate", {"key_alias": HAND})],
+        probe=ALL_KEYS_PROBE,
+        check=check_exclusive_block,
+        destructive=True,
+    ),
+    Case(
+        "bulk exclusive delete",
+        "litellm_keys",
+        {
+            "keys": bulk_keys(**{BULK[0]: {"max_budget": 9}})[:3] + [{"key_alias": K1}],
+            "key_defaults": BULK_DEFAULTS,
+            "exclusive": True,
+            "exclusive_action": "delete",
+        },
+        probe=ALL_KEYS_PROBE,
+        check=check_exclusive_delete,
+        destructive=True,
+    ),
+    Case(
+        "bulk exclusive scope all blocks hand-made keys",
+        "litellm_keys",
+        {
+            "keys": bulk_keys(**{BULK[0]: {"max_budget": 9}})[:3] + [{"key_alias": K1}],
+            "key_defaults": BULK_DEFAULTS,
+            "exclusive": True,
+            "exclusive_scope": "all",
+        },
+        probe=ALL_KEYS_PROBE,
+        check=check_exclusive_all,
+        destructive=True,
+    ),
+    Case(
+        "bulk delete declared absent",
+        "litellm_keys",
+        {"keys": [{"key_alias": alias, "state": "absent"} for alias in BULK[:3] + [HAND]]},
+        probe=ALL_KEYS_PROBE,
+        check=lambda p: not (set(BULK[:3] + [HAND]) & {r["key_alias"] for r in p["keys"]}) or pytest.fail(str(p)),
+    ),
+]
+
+TEAM_A = P + "team-a"
+TEAM_B_ID = P + "team-b-id"
+TEAMS_PROBE = "/team/list"
+
+
+def check_team_created(probe: list[dict[str, Any]]) -> None:
+    team = team_by_alias(probe, TEAM_A)
+    assert sorted(team["models"]) == sorted([M1, M2])
+    assert (team["max_budget"], team["soft_budget"], team["budget_duration"]) == (100, 50, "30d")
+    assert (team["rpm_limit"], team["tpm_limit"]) == (100, 10000)
+    assert team["metadata"]["cost_center"] == "cc-1"
+    roles = {member.get("user_id"): member["role"] for member in team["members_with_roles"]}
+    assert roles[P + "alice"] == "admin"
+    assert any(member.get("user_email") == "bob@example.com" for member in team["members_with_roles"])
+
+
+def check_members_changed(probe: list[dict[str, Any]]) -> None:
+    team = team_by_alias(probe, TEAM_A)
+    ids = {member.get("user_id") for member in team["members_with_roles"]}
+    assert P + "carol" in ids
+    assert not any(member.get("user_email") == "bob@example.com" for member in team["members_with_roles"])
+
+
+TEAM_ARGS = {
+    "team_alias": TEAM_A,
+    "models": [M2, M1],
+    "max_budget": 100,
+    "soft_budget": 50,
+    "budget_duration": "30d",
+    "rpm_limit": 100,
+    "tpm_limit": 10000,
+    "metadata": {"cost_center": "cc-1"},
+    "members": [{"user_id": P + "alice", "role": "admin"}, {"user_email": "bob@example.com"}],
+}
+
+
+def check_team_updated(probe: list[dict[str, Any]]) -> None:
+    team = team_by_alias(probe, TEAM_A)
+    assert team["models"] == [M2]
+    assert (team["max_budget"], team["soft_budget"], team["budget_duration"]) == (200, 150, "7d")
+    assert (team["rpm_limit"], team["tpm_limit"], team["blocked"]) == (50, 5000, True)
+    assert team["metadata"] == {"cost_center": "cc-2", "llmops_managed_by": "llmops.litellm"}
+
+
+def check_member_promoted(probe: list[dict[str, Any]]) -> None:
+    roles = {m.get("user_id"): m["role"] for m in team_by_alias(probe, TEAM_A)["members_with_roles"]}
+    assert roles[P + "carol"] == "admin", roles
+
+
+TEAM_CASES = [
+    Case("team create", "litellm_team", TEAM_ARGS, probe=TEAMS_PROBE, check=check_team_created),
+    Case("team no-op", "litellm_team", TEAM_ARGS, kind="noop"),
+    Case(
+        "team update every managed field and block",
+        "litellm_team",
+        {
+            "team_alias": TEAM_A,
+            "models": [M2],
+            "max_budget": 200,
+            "soft_budget": 150,
+            "budget_duration": "7d",
+            "rpm_limit": 50,
+            "tpm_limit": 5000,
+            "metadata": {"cost_center": "cc-2"},
+            "blocked": True,
+        },
+        probe=TEAMS_PROBE,
+        check=check_team_updated,
+    ),
+    Case(
+        "team unblock",
+        "litellm_team",
+        {"team_alias": TEAM_A, "blocked": False},
+        probe=TEAMS_PROBE,
+        check=expect_team(TEAM_A, blocked=False),
+    ),
+    Case(
+        "team members added and removed",
+        "litellm_team",
+        {"team_alias": TEAM_A, "members": [{"user_id": P + "alice", "role": "admin"}, {"user_id": P + "carol"}]},
+        probe=TEAMS_PROBE,
+        check=check_members_changed,
+    ),
+    Case(
+        "team member promoted",
+        "litellm_team",
+        {
+            "team_alias": TEAM_A,
+            "members": [{"user_id": P + "alice", "role": "admin"}, {"user_id": P + "carol", "role": "admin"}],
+        },
+        setup=[post("/_sim/config", {"premium_user": True}, sim=True)],
+        probe=TEAMS_PROBE,
+        check=check_member_promoted,
+        premium=True,
+    ),
+    Case(
+        "team clear fields",
+        "litellm_team",
+        {"team_alias": TEAM_A, "clear_fields": ["rpm_limit", "models"]},
+        probe=TEAMS_PROBE,
+        check=expect_team(TEAM_A, rpm_limit=None, models=[]),
+    ),
+    Case(
+        "team create with an id",
+        "litellm_team",
+        {"team_id": TEAM_B_ID, "team_alias": P + "team-b"},
+        probe=TEAMS_PROBE,
+        check=expect_team(P + "team-b", team_id=TEAM_B_ID),
+    ),
+    Case(
+        "team rename by id",
+        "litellm_team",
+        {"team_id": TEAM_B_ID, "team_alias": P + "team-b2"},
+        probe=TEAMS_PROBE,
+        check=expect_team(P + "team-b2", team_id=TEAM_B_ID),
+    ),
+    Case(
+        "team delete refused while it has keys",
+        "litellm_team",
+        {"team_id": TEAM_B_ID, "state": "absent"},
+        kind="error",
+        setup=[post("/key/generate", {"key_alias": P + "team-b-key", "team_id": TEAM_B_ID})],
+        msg=("still has 1 key", "force: true"),
+    ),
+    Case(
+        "team delete with force deletes its keys",
+        "litellm_team",
+        {"team_id": TEAM_B_ID, "state": "absent", "force": True},
+        probe=key_probe(P + "team-b-key"),
+        check=check_absent,
+    ),
+    Case("team info by alias", "litellm_team_info", {"team_alias": TEAM_A}, kind="info"),
+]
+
+BUDGET_A = P + "budget-a"
+BUDGETS_PROBE = "/budget/list"
+BUDGET_ARGS = {
+    "budget_id": BUDGET_A,
+    "max_budget": 100,
+    "soft_budget": 80,
+    "budget_duration": "30d",
+    "rpm_limit": 10,
+    "tpm_limit": 1000,
+    "max_parallel_requests": 3,
+}
+
+BUDGET_CASES = [
+    Case(
+        "budget create",
+        "litellm_budget",
+        BUDGET_ARGS,
+        probe=BUDGETS_PROBE,
+        check=expect_budget(
+            BUDGET_A,
+            max_budget=100,
+            soft_budget=80,
+            budget_duration="30d",
+            rpm_limit=10,
+            tpm_limit=1000,
+            max_parallel_requests=3,
+        ),
+    ),
+    Case("budget no-op", "litellm_budget", BUDGET_ARGS, kind="noop"),
+    Case(
+        "budget update every managed field",
+        "litellm_budget",
+        {
+            "budget_id": BUDGET_A,
+            "max_budget": 120,
+            "soft_budget": 90,
+            "budget_duration": "1d",
+            "rpm_limit": 20,
+            "tpm_limit": 2000,
+            "max_parallel_requests": 6,
+        },
+        probe=BUDGETS_PROBE,
+        check=expect_budget(
+            BUDGET_A,
+            max_budget=120,
+            soft_budget=90,
+            budget_duration="1d",
+            rpm_limit=20,
+            tpm_limit=2000,
+            max_parallel_requests=6,
+        ),
+    ),
+    Case(
+        "budget clear soft_budget",
+        "litellm_budget",
+        {"budget_id": BUDGET_A, "clear_fields": ["soft_budget"]},
+        probe=BUDGETS_PROBE,
+        check=expect_budget(BUDGET_A, soft_budget=None),
+    ),
+    Case("budget info", "litellm_budget_info", {"budget_id": BUDGET_A}, kind="info"),
+    Case(
+        "budget delete",
+        "litellm_budget",
+        {"budget_id": BUDGET_A, "state": "absent"},
+        probe=BUDGETS_PROBE,
+        check=lambda p: budget_by_id(p, BUDGET_A) is None or pytest.fail(str(p)),
+    ),
+]
+
+WRONG_KEY = "sk-it-wrong-master-key-000000"
+UNREACHABLE = "http://127.0.0.1:9"
+DUP = P + "dup-alias"
+DUP_TEAM = P + "dup-team"
+
+ERROR_CASES = [
+    Case(
+        "error key negative max_budget",
+        "litellm_key",
+        {"key_alias": P + "e1", "max_budget": -1},
+        kind="error",
+        msg=("max_budget", "-1"),
+    ),
+    Case(
+        "error key negative rpm_limit",
+        "litellm_key",
+        {"key_alias": P + "e1", "rpm_limit": -5},
+        kind="error",
+        msg=("rpm_limit",),
+    ),
+    Case(
+        "error key bad budget_duration",
+        "litellm_key",
+        {"key_alias": P + "e1", "budget_duration": "30 days"},
+        kind="error",
+        msg=("budget_duration", "30 days"),
+    ),
+    Case(
+        "error key bad duration",
+        "litellm_key",
+        {"key_alias": P + "e1", "duration": "1x"},
+        kind="error",
+        msg=("duration", "1x"),
+    ),
+    Case(
+        "error key unknown model",
+        "litellm_key",
+        {"key_alias": P + "e1", "models": [M2, "gpt-99"]},
+        kind="error",
+        msg=("models", "gpt-99", "/v1/models"),
+    ),
+    Case(
+        "error key unknown team (warning in check mode)",
+        "litellm_key",
+        {"key_alias": P + "e1", "team": P + "no-such-team"},
+        kind="error",
+        expect_failed=[False, True],
+        msg=("team", "no-such-team"),
+    ),
+    Case(
+        "error key unknown budget (warning in check mode)",
+        "litellm_key",
+        {"key_alias": P + "e1", "budget_id": P + "no-such-budget"},
+        kind="error",
+        expect_failed=[False, True],
+        msg=("budget_id", "no-such-budget"),
+    ),
+    Case(
+        "error key custom value format",
+        "litellm_key",
+        {"key_alias": P + "e1", "key": "not-a-litellm-key"},
+        kind="error",
+        msg=("key:", "sk-"),
+    ),
+    Case(
+        "error key soft_budget with budget_id",
+        "litellm_key",
+        {"key_alias": P + "e1", "soft_budget": 1, "budget_id": "x"},
+        kind="error",
+        msg=("soft_budget", "budget_id"),
+    ),
+    Case(
+        "error key blocked contradiction",
+        "litellm_key",
+        {"key_alias": P + "e1", "state": "blocked", "blocked": False},
+        kind="error",
+        msg=("blocked",),
+    ),
+    Case(
+        "error key duplicate alias on the server",
+        "litellm_key",
+        {"key_alias": DUP, "max_budget": 3},
+        kind="error",
+        setup=[post("/_sim/seed", {"keys": [{"key_alias": DUP}, {"key_alias": DUP}]}, sim=True)],
+        msg=(DUP, "matches 2 keys"),
+        sim_only=True,
+    ),
+    Case(
+        "error key wrong master key",
+        "litellm_key",
+        {"key_alias": P + "e1", "master_key": WRONG_KEY},
+        kind="error",
+        msg=("401", "/key/list", "master_key"),
+    ),
+    Case(
+        "error key unreachable api",
+        "litellm_key",
+        {"key_alias": P + "e1", "api_base": UNREACHABLE},
+        kind="error",
+        msg=("Cannot reach", UNREACHABLE),
+    ),
+    Case(
+        "error key no api_base",
+        "litellm_key",
+        {"key_alias": P + "e1", "api_base": ""},
+        kind="error",
+        msg=("api_base", "LITELLM_API_BASE"),
+    ),
+    Case(
+        "error bulk duplicate alias in the list",
+        "litellm_keys",
+        {"keys": [{"key_alias": P + "e2"}, {"key_alias": P + "e2"}]},
+        kind="error",
+        msg=("listed more than once", P + "e2"),
+    ),
+    Case(
+        "error bulk one bad entry writes nothing",
+        "litellm_keys",
+        {"keys": [{"key_alias": P + "e3"}, {"key_alias": P + "e4"}, {"key_alias": P + "e5", "max_budget": -2}]},
+        kind="error",
+        msg=("keys[2]", P + "e5", "max_budget"),
+    ),
+    Case(
+        "error bulk unknown model",
+        "litellm_keys",
+        {"keys": [{"key_alias": P + "e3"}, {"key_alias": P + "e4", "models": ["nope-model"]}]},
+        kind="error",
+        msg=("keys[1]", "nope-model"),
+    ),
+    Case(
+        "error bulk duplicate alias on the server",
+        "litellm_keys",
+        {"keys": [{"key_alias": DUP}]},
+        kind="error",
+        msg=(DUP, "2 keys"),
+        sim_only=True,
+    ),
+    Case(
+        "error bulk wrong master key",
+        "litellm_keys",
+        {"keys": [{"key_alias": P + "e3"}], "master_key": WRONG_KEY},
+        kind="error",
+        msg=("401",),
+    ),
+    Case(
+        "error team negative max_budget",
+        "litellm_team",
+        {"team_alias": P + "et", "max_budget": -10},
+        kind="error",
+        msg=("max_budget",),
+    ),
+    Case(
+        "error team soft_budget above max_budget",
+        "litellm_team",
+        {"team_alias": P + "et", "max_budget": 10, "soft_budget": 20},
+        kind="error",
+        msg=("soft_budget", "max_budget"),
+    ),
+    Case(
+        "error team soft_budget above the stored max_budget",
+        "litellm_team",
+        {"team_alias": TEAM_A, "soft_budget": 500},
+        kind="error",
+        msg=("soft_budget", "stored"),
+    ),
+    Case(
+        "error team bad budget_duration",
+        "litellm_team",
+        {"team_alias": P + "et", "budget_duration": "monthly-ish"},
+        kind="error",
+        msg=("budget_duration",),
+    ),
+    Case(
+        "error team unknown model",
+        "litellm_team",
+        {"team_alias": P + "et", "models": ["gpt-99"]},
+        kind="error",
+        msg=("models", "gpt-99"),
+    ),
+    Case(
+        "error team member without identity",
+        "litellm_team",
+        {"team_alias": P + "et", "members": [{"role": "user"}]},
+        kind="error",
+        msg=("members[0]",),
+    ),
+    Case(
+        "error team ambiguous alias",
+        "litellm_team",
+        {"team_alias": DUP_TEAM, "max_budget": 1},
+        kind="error",
+        setup=[post("/team/new", {"team_alias": DUP_TEAM}), post("/team/new", {"team_alias": DUP_TEAM})],
+        msg=(DUP_TEAM, "2 teams", "team_id"),
+    ),
+    Case(
+        "error budget negative max_budget",
+        "litellm_budget",
+        {"budget_id": P + "eb", "max_budget": -1},
+        kind="error",
+        msg=("max_budget",),
+    ),
+    Case(
+        "error budget bad duration",
+        "litellm_budget",
+        {"budget_id": P + "eb", "budget_duration": "1y"},
+        kind="error",
+        msg=("budget_duration", "1y"),
+    ),
+]
+
+ALL_CASES = [case for group in (KEY_CASES, BULK_CASES, TEAM_CASES, BUDGET_CASES, ERROR_CASES) for case in group]
+
+
+def ansible_env(target: dict[str, str], tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+            "LITELLM_API_BASE": target["api_base"],
+            "LITELLM_MASTER_KEY": target["master_key"],
+            "LITELLM_SIM_URL": target.get("sim_url", ""),
+            "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-tmp"),
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        }
+    )
+    return env
+
+
+def run_playbook(
+    playbook: Path, env: dict[str, str], *extra: str, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [tool("ansible-playbook"), str(playbook), *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=REPO_ROOT,
+    )
+
+
+@pytest.fixture(scope="session")
+def target():
+    if REAL:
+        base = os.environ["LITELLM_API_BASE"].rstrip("/")
+        yield {"api_base": base, "master_key": os.environ["LITELLM_MASTER_KEY"]}
+        cleanup_real(base, os.environ["LITELLM_MASTER_KEY"])
+        return
+    with SimulatorProcess(SIM_MASTER_KEY) as sim:
+        yield {"api_base": sim.url, "master_key": SIM_MASTER_KEY, "sim_url": sim.url}
+
+
+def cleanup_real(base: str, master_key: str) -> None:
+    """Remove what the suite created on a real proxy (everything carries the run prefix)."""
+    status, listing = api(base, master_key, "GET", "/key/list?return_full_object=true&size=100")
+    tokens = [k["token"] for k in (listing or {}).get("keys", []) if (k.get("key_alias") or "").startswith(P)]
+    if status == 200 and tokens:
+        api(base, master_key, "POST", "/key/delete", {"keys": tokens})
+    status, teams = api(base, master_key, "GET", "/team/list")
+    team_ids = [
+        t["team_id"] for t in teams or [] if (t.get("team_alias") or "").startswith(P) or t["team_id"].startswith(P)
+    ]
+    if status == 200 and team_ids:
+        api(base, master_key, "POST", "/team/delete", {"team_ids": team_ids})
+    status, budgets = api(base, master_key, "GET", "/budget/list")
+    for budget in budgets or []:
+        if (budget.get("budget_id") or "").startswith(P):
+            api(base, master_key, "POST", "/budget/delete", {"id": budget["budget_id"]})
+
+
+@pytest.fixture(scope="session")
+def case_results(target, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("litellm-cases")
+    runnable = [case.spec() for case in ALL_CASES if case.skip_reason() is None]
+    cases_file = tmp / "cases.json"
+    cases_file.write_text(json.dumps({"cases": runnable, "results_file": str(tmp / "results.json")}))
+    completed = run_playbook(PLAYBOOKS / "cases.yml", ansible_env(target, tmp), "-e", f"@{cases_file}")
+    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
+    return json.loads((tmp / "results.json").read_text())
+
+
+def write_deltas(outcome: dict[str, Any]) -> list[int] | None:
+    if outcome["writes_before"] in (None, ""):
+        return None
+    previous = int(outcome["writes_before"])
+    deltas = []
+    for step in outcome["steps"]:
+        deltas.append(int(step["writes"]) - previous)
+        previous = int(step["writes"])
+    return deltas
+
+
+def describe(outcome: dict[str, Any]) -> str:
+    return json.dumps(
+        [{k: s[k] for k in ("check_mode", "changed", "failed", "msg", "writes", "warnings")} for s in outcome["steps"]],
+        indent=1,
+    )
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=[case.name for case in ALL_CASES])
+def test_case(case: Case, case_results: dict[str, Any]) -> None:
+    reason = case.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    outcome = case_results[case.name]
+    steps = outcome["steps"]
+    changed = [step["changed"] for step in steps]
+    failed = [step["failed"] for step in steps]
+    deltas = write_deltas(outcome)
+    details = describe(outcome)
+    if case.kind == "error":
+        assert failed == (case.expect_failed or [True] * len(steps)), details
+        failure = steps[failed.index(True)]["msg"]
+        for fragment in case.msg:
+            assert fragment in failure, (fragment, failure)
+        assert WRONG_KEY not in json.dumps(outcome), "a secret leaked into a result"
+        assert not any(step["secret_in_result"] for step in steps)
+        if deltas is not None:
+            assert deltas == [0] * len(steps), details
+        if case.expect_failed and not case.expect_failed[0]:
+            assert steps[0]["warnings"], details
+        return
+    assert failed == [False] * len(steps), details
+    if case.kind == "info":
+        assert changed == [False], details
+        check_info(case, steps[0]["result"])
+    elif case.kind == "noop":
+        assert changed == [False, False, False, False], details
+        if deltas is not None:
+            assert deltas == [0, 0, 0, 0], details
+    else:
+        assert changed == [True, True, False, False], details
+        if deltas is not None:
+            assert deltas[0] == 0 and deltas[1] > 0 and deltas[2:] == [0, 0], details
+    if case.check is not None:
+        case.check(outcome["probe"])
+    check_secrets(case, steps)
+
+
+def check_info(case: Case, result: dict[str, Any]) -> None:
+    if case.module == "litellm_key_info":
+        aliases = [key["key_alias"] for key in result["keys"]]
+        assert K1 in aliases, aliases
+        assert all(set(key) >= {"token", "managed", "blocked"} for key in result["keys"])
+    elif case.module == "litellm_team_info":
+        assert [team["team_alias"] for team in result["teams"]] == [TEAM_A]
+        assert result["teams"][0]["members"], result
+    else:
+        assert [budget["budget_id"] for budget in result["budgets"]] == [BUDGET_A]
+
+
+def check_secrets(case: Case, steps: list[dict[str, Any]]) -> None:
+    """A generated key comes back only from the real run that created it, never in a diff or record."""
+    assert not any(step["secret_in_result"] for step in steps), "a key value appears in a result"
+    if case.module == "litellm_key" and case.name in ("key create", "key create blocked on a wildcard model"):
+        assert [step["api_key_returned"] for step in steps] == [False, True, False, False]
+    if case.module == "litellm_key" and case.name == "key create with a custom value":
+        assert not any(step["api_key_returned"] for step in steps)
+    if case.name == "bulk create":
+        assert [sorted(step["api_keys"]) for step in steps] == [[], sorted(BULK), [], []]

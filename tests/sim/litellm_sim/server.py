@@ -1,0 +1,143 @@
+"""HTTP front of the simulator: stdlib ``ThreadingHTTPServer``, JSON in and out.
+
+Routes mirror the LiteLLM proxy's management API (see ``state.Simulator``). Test-only
+routes live under ``/_sim/`` and need no credential:
+
+- ``GET /_sim/stats``: request and write counters (writes = POSTs to mutating routes,
+  counted when received, whatever their outcome).
+- ``POST /_sim/reset``: empty state, default settings, zero counters.
+- ``POST /_sim/config``: ``{"premium_user": bool, "auto_add_proxy_admin_to_teams": bool,
+  "models": [...]}``.
+- ``POST /_sim/seed``: insert raw ``keys`` / ``teams`` rows without validation, as an older
+  LiteLLM could have left them (duplicate aliases). Not counted as writes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from .errors import ApiError
+from .state import Simulator
+from .validation import RequestInvalid
+
+ROUTES = {
+    ("POST", "/key/generate"): "key_generate_endpoint",
+    ("POST", "/key/update"): "key_update_endpoint",
+    ("POST", "/key/regenerate"): "key_regenerate_endpoint",
+    ("POST", "/key/delete"): "key_delete_endpoint",
+    ("GET", "/key/info"): "key_info_endpoint",
+    ("GET", "/key/list"): "key_list_endpoint",
+    ("POST", "/key/block"): "key_block_endpoint",
+    ("POST", "/key/unblock"): "key_unblock_endpoint",
+    ("POST", "/team/new"): "team_new_endpoint",
+    ("POST", "/team/update"): "team_update_endpoint",
+    ("POST", "/team/delete"): "team_delete_endpoint",
+    ("GET", "/team/info"): "team_info_endpoint",
+    ("GET", "/team/list"): "team_list_endpoint",
+    ("POST", "/team/member_add"): "team_member_add_endpoint",
+    ("POST", "/team/member_delete"): "team_member_delete_endpoint",
+    ("POST", "/team/member_update"): "team_member_update_endpoint",
+    ("POST", "/budget/new"): "budget_new_endpoint",
+    ("POST", "/budget/update"): "budget_update_endpoint",
+    ("POST", "/budget/info"): "budget_info_endpoint",
+    ("GET", "/budget/list"): "budget_list_endpoint",
+    ("POST", "/budget/delete"): "budget_delete_endpoint",
+    ("GET", "/v1/models"): "models_endpoint",
+    ("GET", "/models"): "models_endpoint",
+}
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
+        super().__init__(address, SimulatorHandler)
+        self.simulator = simulator
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+class SimulatorHandler(BaseHTTPRequestHandler):
+    server: SimulatorServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib hook name
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib hook name
+        self._dispatch("POST")
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        route = parts.path.rstrip("/") or "/"
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        simulator = self.server.simulator
+        if route.startswith("/_sim/"):
+            self._control(method, route, raw)
+            return
+        if route == "/health/liveliness":
+            self._send(200, "I'm alive!")
+            return
+        simulator.record_request(method, route)
+        handler = ROUTES.get((method, route))
+        if handler is None:
+            known = any(path == route for _, path in ROUTES)
+            self._send(405 if known else 404, {"detail": "Method Not Allowed" if known else "Not Found"})
+            return
+        try:
+            simulator.authenticate(self.headers.get("Authorization"))
+            body = json.loads(raw) if raw else None
+            status, payload = getattr(simulator, handler)(query, body)
+        except json.JSONDecodeError as exc:
+            status, payload = (
+                422,
+                {"detail": [{"type": "json_invalid", "loc": ["body", exc.pos], "msg": "JSON decode error"}]},
+            )
+        except RequestInvalid as exc:
+            status, payload = 422, exc.body()
+        except ApiError as exc:
+            status, payload = exc.status, exc.body
+        self._send(status, payload)
+
+    def _control(self, method: str, route: str, raw: bytes) -> None:
+        simulator = self.server.simulator
+        body = json.loads(raw) if raw else {}
+        if (method, route) == ("GET", "/_sim/stats"):
+            self._send(200, simulator.stats_snapshot())
+        elif (method, route) == ("POST", "/_sim/reset"):
+            simulator.reset()
+            self._send(200, {"reset": True})
+        elif (method, route) == ("POST", "/_sim/config"):
+            self._send(200, simulator.configure(body))
+        elif (method, route) == ("POST", "/_sim/seed"):
+            self._send(200, simulator.seed(body))
+        else:
+            self._send(404, {"detail": "Not Found"})
+
+    def _send(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def start(master_key: str, host: str = "127.0.0.1", port: int = 0) -> tuple[SimulatorServer, threading.Thread]:
+    """Serve a fresh simulator on ``host:port`` (0 = ephemeral) from a daemon thread."""
+    server = SimulatorServer((host, port), Simulator(master_key))
+    thread = threading.Thread(target=server.serve_forever, name="litellm-sim", daemon=True)
+    thread.start()
+    return server, thread

@@ -1,0 +1,1274 @@
+"""In-memory LiteLLM management state: keys, teams, budgets, and the endpoint behaviours.
+
+Each public ``*_endpoint`` method answers one route and names, in its docstring, the LiteLLM
+1.106.12 function it mirrors (paths relative to ``site-packages/litellm``). Validation
+helpers (budget durations, duration parsing, secret-name safety) are LiteLLM's own functions,
+imported from the pinned package, so their messages and edge cases are LiteLLM's.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import re
+import secrets
+import threading
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from litellm.constants import (
+    LENGTH_OF_LITELLM_GENERATED_KEY,
+    LITELLM_PROXY_ADMIN_NAME,
+    MINIMUM_CUSTOM_KEY_LENGTH,
+    UI_SESSION_TOKEN_TEAM_ID,
+)
+from litellm.litellm_core_utils.duration_parser import duration_in_seconds
+from litellm.proxy._types import (
+    CommonProxyErrors,
+    LiteLLM_ManagementEndpoint_MetadataFields,
+    LiteLLM_ManagementEndpoint_MetadataFields_Premium,
+    LiteLLM_Reserved_Metadata_Fields,
+)
+from litellm.proxy.common_utils.timezone_utils import budget_duration_error, get_budget_reset_time
+from litellm.secret_managers.base_secret_manager import raise_if_unsafe_secret_name
+
+from .errors import ApiError, handled_http_exception, proxy_exception, raw_http_exception
+from .validation import validate, validate_query
+
+DEFAULT_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "claude-3-5-haiku", "text-embedding-3-small")
+DEFAULT_WILDCARDS = ("openai/*",)
+DEFAULT_ACCESS_GROUPS = ("cheap-models",)
+
+KEY_COLUMNS = frozenset(
+    [
+        "key_alias",
+        "models",
+        "aliases",
+        "config",
+        "spend",
+        "max_budget",
+        "user_id",
+        "team_id",
+        "agent_id",
+        "project_id",
+        "max_parallel_requests",
+        "metadata",
+        "tpm_limit",
+        "rpm_limit",
+        "tpd_limit",
+        "budget_duration",
+        "budget_reset_at",
+        "allowed_cache_controls",
+        "allowed_routes",
+        "permissions",
+        "model_max_budget",
+        "budget_fallbacks",
+        "budget_id",
+        "organization_id",
+        "blocked",
+        "expires",
+        "auto_rotate",
+        "rotation_interval",
+        "router_settings",
+        "access_group_ids",
+        "budget_limits",
+    ]
+)
+TEAM_COLUMNS = frozenset(
+    [
+        "team_alias",
+        "organization_id",
+        "metadata",
+        "tpm_limit",
+        "rpm_limit",
+        "tpd_limit",
+        "max_budget",
+        "soft_budget",
+        "models",
+        "blocked",
+        "budget_duration",
+        "budget_reset_at",
+        "model_max_budget",
+        "router_settings",
+        "access_group_ids",
+        "budget_limits",
+        "default_team_member_models",
+        "policies",
+    ]
+)
+TEAM_SYSTEM_METADATA_KEYS = ("team_member_budget_id",)
+BUDGET_COLUMNS = (
+    "budget_id",
+    "max_budget",
+    "soft_budget",
+    "max_parallel_requests",
+    "tpm_limit",
+    "rpm_limit",
+    "tpd_limit",
+    "model_max_budget",
+    "budget_duration",
+    "budget_reset_at",
+)
+WRITE_ROUTES = frozenset(
+    [
+        "/key/generate",
+        "/key/update",
+        "/key/delete",
+        "/key/block",
+        "/key/unblock",
+        "/key/regenerate",
+        "/team/new",
+        "/team/update",
+        "/team/delete",
+        "/team/member_add",
+        "/team/member_delete",
+        "/team/member_update",
+        "/budget/new",
+        "/budget/update",
+        "/budget/delete",
+    ]
+)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def hash_token(token: str) -> str:
+    """proxy/utils.py: hash_token (SHA-256 of the key)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_token_if_needed(token: str) -> str:
+    """proxy/utils.py: hash_token_if_needed (only ``sk-`` values are hashed)."""
+    return hash_token(token) if token.startswith("sk-") else token
+
+
+def is_valid_api_key(key: str) -> bool:
+    """proxy/utils.py: is_valid_api_key."""
+    if 3 <= len(key) <= 100:
+        return bool(re.match(r"^sk-[A-Za-z0-9_-]+$", key) or re.match(r"^[a-fA-F0-9]{64}$", key))
+    return False
+
+
+def abbreviate_api_key(api_key: str) -> str:
+    """proxy/auth/auth_utils.py: abbreviate_api_key."""
+    if len(api_key) < MINIMUM_CUSTOM_KEY_LENGTH:
+        return "sk-..."
+    return f"sk-...{api_key[-4:]}"
+
+
+def _non_negative_error(field: str, value: float | None) -> str | None:
+    if value is not None and (not math.isfinite(value) or value < 0):
+        return f"{field} must be a non-negative finite number. Received: {value}"
+    return None
+
+
+def _reset_at(budget_duration: str | None) -> str | None:
+    return None if budget_duration is None else get_budget_reset_time(budget_duration=budget_duration).isoformat()
+
+
+def _enterprise_detail(feature: str) -> dict[str, str]:
+    """proxy/utils.py: require_enterprise_license (as used by set_object_metadata_field)."""
+    return {
+        "error": f"This feature is only available for LiteLLM Enterprise users: {feature}. "
+        f"{CommonProxyErrors.not_premium_user.value}"
+    }
+
+
+class Simulator:
+    """The state of one simulated LiteLLM proxy with a database."""
+
+    def __init__(
+        self,
+        master_key: str,
+        models: tuple[str, ...] = DEFAULT_MODELS,
+        wildcards: tuple[str, ...] = DEFAULT_WILDCARDS,
+        access_groups: tuple[str, ...] = DEFAULT_ACCESS_GROUPS,
+    ) -> None:
+        self.master_key = master_key
+        self.lock = threading.RLock()
+        self.base_models = (tuple(models), tuple(wildcards), tuple(access_groups))
+        self.reset()
+
+    # Test control ------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self.lock:
+            self.keys: dict[str, dict[str, Any]] = {}
+            self.deleted_keys: list[dict[str, Any]] = []
+            self.teams: dict[str, dict[str, Any]] = {}
+            self.budgets: dict[str, dict[str, Any]] = {}
+            self.models, self.wildcards, self.access_groups = (list(part) for part in self.base_models)
+            self.premium_user = False
+            self.auto_add_proxy_admin_to_teams = True
+            self.stats: dict[str, Any] = {"requests": 0, "writes": 0, "by_route": {}}
+
+    def record_request(self, method: str, route: str) -> None:
+        with self.lock:
+            self.stats["requests"] += 1
+            name = f"{method} {route}"
+            self.stats["by_route"][name] = self.stats["by_route"].get(name, 0) + 1
+            if method == "POST" and route in WRITE_ROUTES:
+                self.stats["writes"] += 1
+
+    def stats_snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return copy.deepcopy(self.stats)
+
+    def configure(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            if "premium_user" in body:
+                self.premium_user = bool(body["premium_user"])
+            if "auto_add_proxy_admin_to_teams" in body:
+                self.auto_add_proxy_admin_to_teams = bool(body["auto_add_proxy_admin_to_teams"])
+            if "models" in body:
+                self.models = list(body["models"])
+            return {
+                "premium_user": self.premium_user,
+                "auto_add_proxy_admin_to_teams": self.auto_add_proxy_admin_to_teams,
+                "models": self.models,
+            }
+
+    def seed(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Insert raw key rows, as an older LiteLLM without alias uniqueness could have left them."""
+        with self.lock:
+            tokens = []
+            for raw in body.get("keys", []):
+                row = self._new_key_row(token=hash_token(f"sk-seed-{uuid.uuid4().hex}"))
+                row.update({name: value for name, value in raw.items() if name in KEY_COLUMNS})
+                self.keys[row["token"]] = row
+                tokens.append(row["token"])
+            team_ids = []
+            for raw in body.get("teams", []):
+                row = self._new_team_row(team_id=raw.get("team_id") or str(uuid.uuid4()))
+                row.update({name: value for name, value in raw.items() if name in TEAM_COLUMNS})
+                self.teams[row["team_id"]] = row
+                team_ids.append(row["team_id"])
+            return {"tokens": tokens, "team_ids": team_ids}
+
+    # Auth --------------------------------------------------------------------------------
+
+    def authenticate(self, authorization: str | None) -> None:
+        """proxy/auth/user_api_key_auth.py: _user_api_key_auth_builder and
+        proxy/auth/auth_exception_handler.py: _as_proxy_exception, for the master key only."""
+        if not authorization:
+            raise proxy_exception(401, "Authentication Error, No api key passed in.", "auth_error", "None")
+        api_key = authorization
+        for prefix in ("Bearer ", "bearer ", "Basic "):
+            if api_key.startswith(prefix):
+                api_key = api_key[len(prefix) :]
+                break
+        if secrets.compare_digest(api_key, self.master_key):
+            return
+        masked = f"{api_key[:4]}****{api_key[-4:]}" if len(api_key) > 8 else "****"
+        if not api_key.startswith("sk-"):
+            raise proxy_exception(
+                401,
+                f"LiteLLM Virtual Key expected. Received={masked}, expected to start with 'sk-'.",
+                "auth_error",
+                "None",
+            )
+        raise proxy_exception(
+            401,
+            f"Authentication Error, Invalid proxy server token passed. Received API Key = "
+            f"{abbreviate_api_key(api_key)}, Key Hash (Token) ={hash_token(api_key)}. Unable to find token in cache "
+            "or `LiteLLM_VerificationTokenTable`",
+            "token_not_found_in_db",
+            "key",
+        )
+
+    # Shared helpers ----------------------------------------------------------------------
+
+    def _merge_metadata_fields(self, metadata: dict[str, Any] | None, data: Any, fields: set[str]) -> dict:
+        """common_utils.py: set_object_metadata_field / prepare_metadata_fields: fields that
+        LiteLLM stores inside metadata, premium ones refused without a licence."""
+        merged = dict(metadata or {})
+        for field in LiteLLM_ManagementEndpoint_MetadataFields_Premium:
+            value = getattr(data, field, None)
+            if field in fields and value is not None:
+                if value and not self.premium_user:
+                    raise handled_http_exception(403, _enterprise_detail(field))
+                merged[field] = value
+        for field in LiteLLM_ManagementEndpoint_MetadataFields:
+            value = getattr(data, field, None)
+            if field in fields and value is not None:
+                merged[field] = value.isoformat() if isinstance(value, datetime) else value
+        return merged
+
+    def _budget_row(self, **values: Any) -> dict[str, Any]:
+        stamp = now_iso()
+        row = dict.fromkeys(BUDGET_COLUMNS)
+        row.update(
+            {
+                "budget_id": str(uuid.uuid4()),
+                "allowed_models": [],
+                "temp_budget_increase": None,
+                "temp_budget_expiry": None,
+                "created_at": stamp,
+                "created_by": LITELLM_PROXY_ADMIN_NAME,
+                "updated_at": stamp,
+                "updated_by": LITELLM_PROXY_ADMIN_NAME,
+            }
+        )
+        row.update(values)
+        return row
+
+    def _key_view(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        view = copy.deepcopy(dict(row))
+        budget = self.budgets.get(row.get("budget_id") or "")
+        view["litellm_budget_table"] = copy.deepcopy(budget) if budget else None
+        view["object_permission"] = None
+        return view
+
+    def _new_key_row(self, token: str) -> dict[str, Any]:
+        stamp = now_iso()
+        return {
+            "token": token,
+            "key_name": None,
+            "key_alias": None,
+            "soft_budget_cooldown": False,
+            "spend": 0.0,
+            "total_spend": 0.0,
+            "expires": None,
+            "models": [],
+            "aliases": {},
+            "config": {},
+            "router_settings": {},
+            "user_id": None,
+            "team_id": None,
+            "agent_id": None,
+            "project_id": None,
+            "permissions": {},
+            "max_parallel_requests": None,
+            "metadata": {},
+            "blocked": None,
+            "tpm_limit": None,
+            "rpm_limit": None,
+            "tpd_limit": None,
+            "max_budget": None,
+            "budget_duration": None,
+            "budget_reset_at": None,
+            "allowed_cache_controls": [],
+            "allowed_routes": [],
+            "key_type": "default",
+            "policies": [],
+            "access_group_ids": [],
+            "model_spend": {},
+            "model_max_budget": {},
+            "budget_fallbacks": {},
+            "budget_id": None,
+            "organization_id": None,
+            "object_permission_id": None,
+            "created_at": stamp,
+            "created_by": LITELLM_PROXY_ADMIN_NAME,
+            "updated_at": stamp,
+            "updated_by": LITELLM_PROXY_ADMIN_NAME,
+            "settings_updated_at": None,
+            "last_active": None,
+            "rotation_count": 0,
+            "auto_rotate": False,
+            "rotation_interval": None,
+            "last_rotation_at": None,
+            "key_rotation_at": None,
+            "budget_limits": None,
+        }
+
+    def _new_team_row(self, team_id: str) -> dict[str, Any]:
+        stamp = now_iso()
+        return {
+            "team_id": team_id,
+            "team_alias": None,
+            "organization_id": None,
+            "object_permission_id": None,
+            "admins": [],
+            "members": [],
+            "members_with_roles": [],
+            "team_member_permissions": [],
+            "metadata": {},
+            "max_budget": None,
+            "soft_budget": None,
+            "spend": 0.0,
+            "models": [],
+            "max_parallel_requests": None,
+            "tpm_limit": None,
+            "rpm_limit": None,
+            "tpd_limit": None,
+            "budget_duration": None,
+            "budget_reset_at": None,
+            "blocked": False,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "model_spend": {},
+            "model_max_budget": {},
+            "router_settings": {},
+            "access_group_ids": [],
+            "policies": [],
+            "default_team_member_models": [],
+            "budget_limits": None,
+            "model_id": None,
+            "allow_team_guardrail_config": False,
+        }
+
+    def _alias_taken(self, key_alias: str | None, except_token: str | None = None) -> None:
+        """key_management_endpoints.py: _enforce_unique_key_alias."""
+        if key_alias is None:
+            return
+        for token, row in self.keys.items():
+            if row.get("key_alias") == key_alias and token != except_token:
+                raise proxy_exception(
+                    400,
+                    f"Key with alias '{key_alias}' already exists. Unique key aliases across all keys are required.",
+                    "bad_request_error",
+                    "key_alias",
+                )
+
+    @staticmethod
+    def _check_alias_format(key_alias: str | None) -> None:
+        """key_management_endpoints.py: _validate_key_alias_format (default settings: only the
+        path-traversal / control-character rule applies)."""
+        if key_alias is None:
+            return
+        try:
+            raise_if_unsafe_secret_name(key_alias)
+        except ValueError:
+            raise proxy_exception(400, "Invalid key_alias", "bad_request_error", "key_alias") from None
+
+    @staticmethod
+    def _expires(duration: str | None, updating: bool = False) -> str | None:
+        """key_management_endpoints.py: generate_key_helper_fn and prepare_key_update_data
+        (duration -> expires). LiteLLM does not validate ``duration`` up front: the parser's
+        ValueError becomes a 500 on /key/generate and an "Authentication Error" 400 on
+        /key/update (update_key_fn's catch-all)."""
+        if duration is None:
+            return None
+        try:
+            seconds = duration_in_seconds(duration)
+        except ValueError as exc:
+            if updating:
+                raise proxy_exception(400, f"Authentication Error, {exc}", "auth_error", "None") from None
+            raise proxy_exception(500, str(exc), "internal_server_error", None) from None
+        return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat()
+
+    def _members_with_user_ids(self, members: list[Any]) -> list[dict[str, Any]]:
+        """team_endpoints.py: _validate_and_populate_member_user_info: a member added by email
+        gets the user_id of a newly created user."""
+        result = []
+        for member in members:
+            entry = member.model_dump() if hasattr(member, "model_dump") else dict(member)
+            if not entry.get("user_id"):
+                entry["user_id"] = str(uuid.uuid4())
+            result.append(
+                {"user_id": entry.get("user_id"), "user_email": entry.get("user_email"), "role": entry["role"]}
+            )
+        return result
+
+    # Keys --------------------------------------------------------------------------------
+
+    def key_generate_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """proxy/management_endpoints/key_management_endpoints.py: generate_key_fn,
+        _common_key_generation_helper, generate_key_helper_fn.
+
+        Reproduces: negative or non-finite max_budget / soft_budget (400), budget_duration
+        validation (400), alias uniqueness (400, param key_alias), custom key format (``sk-``,
+        16+ characters, 400), an unparsable ``duration`` (500), metadata-backed fields folded
+        into metadata, soft_budget creating a budget row linked by budget_id, the proxy admin
+        creating keys for a team_id that does not exist, and the response carrying the
+        secret ``key`` with ``token`` set to the hash.
+        """
+        data = validate("GenerateKeyRequest", body)
+        fields = data.model_fields_set
+        with self.lock:
+            for field in ("max_budget", "soft_budget"):
+                error = _non_negative_error(field, getattr(data, field))
+                if error:
+                    raise handled_http_exception(400, {"error": error})
+            duration_problem = budget_duration_error(data.budget_duration)
+            if duration_problem:
+                raise handled_http_exception(400, {"error": duration_problem})
+            if data.organization_id is not None:
+                raise handled_http_exception(400, f"Organization not found for organization_id={data.organization_id}")
+            metadata = self._merge_metadata_fields(data.metadata, data, fields)
+            for field in ("model_rpm_limit", "model_tpm_limit", "mcp_rpm_limit", "tag_rpm_limit"):
+                value = getattr(data, field, None)
+                if value is not None:
+                    metadata[field] = value
+            self._check_alias_format(data.key_alias)
+            self._alias_taken(data.key_alias)
+            if data.key is not None and not data.key.startswith("sk-"):
+                masked = f"{data.key[:4]}****{data.key[-4:]}" if len(data.key) > 8 else "****"
+                raise handled_http_exception(
+                    400, {"error": f"Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: {masked}"}
+                )
+            if data.key is not None and len(data.key) < MINIMUM_CUSTOM_KEY_LENGTH:
+                raise handled_http_exception(
+                    400,
+                    {
+                        "error": "Invalid key format. LiteLLM Virtual Key must be at least "
+                        f"{MINIMUM_CUSTOM_KEY_LENGTH} characters long."
+                    },
+                )
+            secret = data.key or f"sk-{secrets.token_urlsafe(LENGTH_OF_LITELLM_GENERATED_KEY)}"
+            token = hash_token(secret)
+            if token in self.keys:
+                raise proxy_exception(500, "Internal Server Error.", "internal_server_error", None)
+            expires = self._expires(data.duration)
+            budget_id = data.budget_id
+            if data.soft_budget is not None:
+                budget = self._budget_row(soft_budget=data.soft_budget, model_max_budget=data.model_max_budget or {})
+                self.budgets[budget["budget_id"]] = budget
+                budget_id = budget["budget_id"]
+            row = self._new_key_row(token)
+            row.update(
+                {
+                    "key_name": abbreviate_api_key(secret),
+                    "key_alias": data.key_alias,
+                    "expires": expires,
+                    "models": list(data.models or []),
+                    "aliases": data.aliases or {},
+                    "config": data.config or {},
+                    "spend": data.spend or 0.0,
+                    "max_budget": data.max_budget,
+                    "user_id": data.user_id,
+                    "team_id": data.team_id,
+                    "agent_id": data.agent_id,
+                    "max_parallel_requests": data.max_parallel_requests,
+                    "metadata": metadata,
+                    "tpm_limit": data.tpm_limit,
+                    "rpm_limit": data.rpm_limit,
+                    "tpd_limit": data.tpd_limit,
+                    "budget_duration": data.budget_duration,
+                    "budget_reset_at": _reset_at(data.budget_duration),
+                    "allowed_cache_controls": data.allowed_cache_controls or [],
+                    "permissions": data.permissions or {},
+                    "budget_id": budget_id,
+                    "blocked": data.blocked,
+                    "key_type": data.key_type.value if data.key_type is not None else None,
+                }
+            )
+            self.keys[token] = row
+            response = self._key_view(row)
+            response.update({"key": secret, "token": token, "token_id": token, "soft_budget": data.soft_budget})
+            return 200, response
+
+    def _find_key_for_update(self, key: str | None, key_alias: str | None) -> dict[str, Any]:
+        """key_management_endpoints.py: _get_and_validate_existing_key."""
+        if key is not None:
+            row = self.keys.get(hash_token_if_needed(key))
+            if row is None:
+                raise proxy_exception(404, "Key not found.", "not_found_error", "key")
+            return row
+        rows = [row for row in self.keys.values() if row.get("key_alias") == key_alias]
+        if not rows:
+            raise proxy_exception(
+                404, f"Key not found. No key with key_alias='{key_alias}'.", "not_found_error", "key_alias"
+            )
+        if len(rows) > 1:
+            raise proxy_exception(
+                400,
+                f"Multiple keys share key_alias='{key_alias}', so it cannot be used as an identifier.",
+                "bad_request_error",
+                "key_alias",
+            )
+        return rows[0]
+
+    def _check_team_change(self, row: Mapping[str, Any], team_id: str) -> None:
+        """key_management_endpoints.py: validate_key_team_change (the team must serve the
+        key's models, allow its rpm/tpm limits and count its user as a member)."""
+        team = self.teams.get(team_id)
+        if team is None:
+            raise ApiError(
+                404,
+                {"error": f"Team doesn't exist in db. Team={team_id}. Create team via `/team/new` call."},
+            )
+        if row.get("team_id") == team_id:
+            return
+        team_models = team.get("models") or []
+        if team_models and "all-proxy-models" not in team_models:
+            for model in row.get("models") or []:
+                if model != "all-team-models" and model not in team_models:
+                    raise ApiError(
+                        401,
+                        {
+                            "error": f"Team={team_id} not allowed to call model={model}. "
+                            f"Allowed team models = {team_models}"
+                        },
+                    )
+        for limit in ("tpm_limit", "rpm_limit"):
+            if row.get(limit) is not None and team.get(limit) and row[limit] > team[limit]:
+                raise ApiError(
+                    403,
+                    f"Key={row['token']} has a {limit}={row[limit]} which is greater than the team's "
+                    f"{limit}={team[limit]}.",
+                )
+        user_id = row.get("user_id")
+        if user_id is not None and not any(m.get("user_id") == user_id for m in team["members_with_roles"]):
+            raise ApiError(
+                403, f"User={user_id} is not a member of the team={team_id}. Check team members via `/team/info`."
+            )
+
+    def _prepare_key_update(self, data: Any, row: Mapping[str, Any]) -> dict[str, Any]:
+        """key_management_endpoints.py: prepare_key_update_data and prepare_metadata_fields:
+        ``metadata`` replaces the stored metadata wholesale (reserved fields kept), fields
+        LiteLLM keeps in metadata are merged into it, duration recomputes ``expires``."""
+        data_json = data.model_dump(exclude_unset=True)
+        for name in ("key", "new_key", "grace_period", "new_master_key"):
+            data_json.pop(name, None)
+        metadata_backed = set(LiteLLM_ManagementEndpoint_MetadataFields) | set(
+            LiteLLM_ManagementEndpoint_MetadataFields_Premium
+        )
+        values = {name: value for name, value in data_json.items() if name not in metadata_backed}
+        if "duration" in values:
+            duration = values.pop("duration")
+            values["expires"] = None if duration in (None, "-1") else self._expires(duration, updating=True)
+        if "budget_duration" in values:
+            values["budget_reset_at"] = _reset_at(values["budget_duration"])
+        existing_metadata = row.get("metadata") or {}
+        metadata = values["metadata"] if "metadata" in values else dict(existing_metadata)
+        metadata = dict(metadata or {})
+        for reserved in LiteLLM_Reserved_Metadata_Fields:
+            stored = existing_metadata.get(reserved)
+            if stored is None:
+                continue
+            if reserved in metadata and metadata[reserved] != stored:
+                raise ApiError(400, f"{reserved} is immutable once set and cannot be changed via update.")
+            metadata[reserved] = stored
+        values["metadata"] = self._merge_metadata_fields(metadata, data, set(data_json))
+        return values
+
+    def key_update_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """key_management_endpoints.py: update_key_fn, _validate_update_key_data,
+        _update_key_row_with_soft_budget.
+
+        Reproduces: lookup by ``key`` (value or hash) or by ``key_alias`` (404 / 400 when the
+        alias is shared), negative budgets (400), budget_duration validation (400), moving a
+        key to a missing team (404) or to a team that cannot take it (401/403), alias
+        uniqueness on rename (400), metadata replaced on update, soft_budget updating or
+        creating the key's budget row, and every HTTPException re-raised as a ProxyException
+        of type ``auth_error``.
+        """
+        data = validate("UpdateKeyRequest", body)
+        fields = data.model_fields_set
+        with self.lock:
+            try:
+                for field in ("max_budget", "soft_budget"):
+                    error = _non_negative_error(field, getattr(data, field))
+                    if error:
+                        raise ApiError(400, {"error": error})
+                row = self._find_key_for_update(data.key, data.key_alias)
+                duration_problem = budget_duration_error(data.budget_duration)
+                if duration_problem:
+                    raise ApiError(400, {"error": duration_problem})
+                if data.team_id is not None:
+                    self._check_team_change(row, data.team_id)
+                values = self._prepare_key_update(data, row)
+                if values.get("key_alias") != row.get("key_alias"):
+                    self._check_alias_format(values.get("key_alias"))
+                self._alias_taken(values.get("key_alias"), except_token=row["token"])
+            except ApiError as exc:
+                if isinstance(exc.body, Mapping) and "error" in exc.body and isinstance(exc.body["error"], Mapping):
+                    raise
+                raise handled_http_exception(exc.status, exc.body, "auth_error", "None") from None
+            if "soft_budget" in fields:
+                self._apply_key_soft_budget(row, data.soft_budget)
+                values.pop("soft_budget", None)
+            for name, value in values.items():
+                if name in KEY_COLUMNS:
+                    row[name] = value
+            row["updated_at"] = now_iso()
+            response = {name: value for name, value in self._key_view(row).items() if name != "token"}
+            return 200, {"key": data.key if data.key is not None else row["token"], **response}
+
+    def _apply_key_soft_budget(self, row: dict[str, Any], soft_budget: float | None) -> None:
+        """key_management_endpoints.py: _update_key_soft_budget (writes into whatever budget
+        row the key points at, even a shared one)."""
+        budget = self.budgets.get(row.get("budget_id") or "")
+        if budget is not None:
+            budget["soft_budget"] = soft_budget
+            budget["updated_at"] = now_iso()
+            return
+        if soft_budget is None:
+            return
+        budget = self._budget_row(soft_budget=soft_budget)
+        self.budgets[budget["budget_id"]] = budget
+        row["budget_id"] = budget["budget_id"]
+
+    def key_regenerate_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """key_management_endpoints.py: regenerate_key_fn, get_new_token,
+        _execute_virtual_key_regeneration.
+
+        Reproduces: the Enterprise gate (a ValueError, so HTTP 500 without a licence), 404
+        for an unknown key, the ``new_key`` format rules (400), the old row archived and the
+        token replaced, and the response carrying the new secret in ``key`` and its hash in
+        ``token_id``.
+        """
+        data = validate("RegenerateKeyRequest", body)
+        with self.lock:
+            if not self.premium_user:
+                raise proxy_exception(
+                    500,
+                    f"Regenerating Virtual Keys is an Enterprise feature, {CommonProxyErrors.not_premium_user.value}",
+                    "internal_server_error",
+                    None,
+                )
+            if not data.key:
+                raise handled_http_exception(400, {"error": "No key passed in."})
+            old_token = data.key if "sk" not in data.key else hash_token(data.key)
+            row = self.keys.get(old_token)
+            if row is None:
+                raise handled_http_exception(404, {"error": f"Key {data.key} not found."})
+            if data.new_key is not None and not data.new_key.startswith("sk-"):
+                raise handled_http_exception(
+                    400,
+                    {
+                        "error": "New key must start with 'sk-'. This is to distinguish a key hash (used by litellm "
+                        "for logging / internal logic) from the actual key."
+                    },
+                )
+            if data.new_key is not None and len(data.new_key) < MINIMUM_CUSTOM_KEY_LENGTH:
+                raise handled_http_exception(
+                    400, {"error": f"New key must be at least {MINIMUM_CUSTOM_KEY_LENGTH} characters long."}
+                )
+            values = self._prepare_key_update(data, row)
+            secret = data.new_key or f"sk-{secrets.token_urlsafe(LENGTH_OF_LITELLM_GENERATED_KEY)}"
+            new_token = hash_token(secret)
+            self.deleted_keys.append(
+                dict(copy.deepcopy(row), deleted_at=now_iso(), deleted_by=LITELLM_PROXY_ADMIN_NAME)
+            )
+            del self.keys[old_token]
+            for name, value in values.items():
+                if name in KEY_COLUMNS and name in data.model_fields_set:
+                    row[name] = value
+            row.update({"token": new_token, "key_name": abbreviate_api_key(secret), "updated_at": now_iso()})
+            row["rotation_count"] = (row.get("rotation_count") or 0) + 1
+            row["last_rotation_at"] = now_iso()
+            self.keys[new_token] = row
+            response = self._key_view(row)
+            response.pop("token")
+            response.update({"key": secret, "token_id": new_token, "token": None})
+            return 200, response
+
+    def key_delete_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """key_management_endpoints.py: delete_key_fn, delete_verification_tokens,
+        delete_key_aliases.
+
+        Reproduces: 404 ``No keys found`` when none of the keys exists, deletion of the ones
+        that exist when only some do (the response still echoes every key passed in), and
+        the deleted rows kept in an archive that ``/key/info`` still answers for.
+        """
+        data = validate("KeyRequest", body)
+        with self.lock:
+            if data.keys:
+                tokens = [hash_token_if_needed(key) for key in data.keys]
+                echoed = data.keys
+            else:
+                tokens = [token for token, row in self.keys.items() if row.get("key_alias") in data.key_aliases]
+                echoed = data.key_aliases
+            found = [token for token in tokens if token in self.keys]
+            if not found:
+                raise handled_http_exception(404, {"error": "No keys found"})
+            for token in found:
+                self._archive_key(token)
+            return 200, {"deleted_keys": echoed}
+
+    def _archive_key(self, token: str) -> None:
+        row = self.keys.pop(token)
+        self.deleted_keys.append(dict(copy.deepcopy(row), deleted_at=now_iso(), deleted_by=LITELLM_PROXY_ADMIN_NAME))
+
+    def key_info_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """key_management_endpoints.py: info_key_fn.
+
+        Reproduces: lookup by value or hash, the token removed from ``info``, ``status``
+        derived from blocked/expires, the linked ``litellm_budget_table``, a deleted key
+        still answered from the archive with status ``deleted``, and 404 otherwise.
+        """
+        key = query.get("key")
+        with self.lock:
+            if not key:
+                raise proxy_exception(404, "Key not found in database", "not_found_error", "key")
+            hashed = hash_token_if_needed(key)
+            row = self.keys.get(hashed)
+            status = None
+            if row is None:
+                archived = [item for item in self.deleted_keys if item["token"] == hashed]
+                if not archived:
+                    raise proxy_exception(404, "Key not found in database", "not_found_error", "key")
+                row, status = archived[-1], "deleted"
+            info = self._key_view(row)
+            info.pop("token")
+            info["status"] = status or self._key_status(row)
+            return 200, {"key": key, "info": info}
+
+    @staticmethod
+    def _key_status(row: Mapping[str, Any]) -> str:
+        """key_management_endpoints.py: _derive_key_status."""
+        if row.get("blocked") is True:
+            return "revoked"
+        if row.get("expires") is None:
+            return "active"
+        return "expired" if datetime.fromisoformat(row["expires"]) < datetime.now(timezone.utc) else "active"
+
+    def key_list_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """key_management_endpoints.py: list_keys, list_key_helper, _build_key_filter_conditions.
+
+        Reproduces: ``page`` >= 1 and 1 <= ``size`` <= 100 (default 10, 422 outside),
+        exact ``key_alias`` / ``user_id`` / ``team_id`` / ``key_hash`` filters (substring
+        alias match with ``substring_matching=true``), UI session keys hidden, order by
+        created_at then token descending, token hashes unless ``return_full_object=true``
+        (then rows with ``litellm_budget_table``), and total_count / total_pages.
+        """
+        page = validate_query("page", query.get("page"), 1, 1)
+        size = validate_query("size", query.get("size"), 10, 1, 100)
+        full = query.get("return_full_object", "false").lower() == "true"
+        substring = query.get("substring_matching", "false").lower() == "true"
+        with self.lock:
+            rows = [row for row in self.keys.values() if row.get("team_id") != UI_SESSION_TOKEN_TEAM_ID]
+            alias = query.get("key_alias")
+            if alias:
+                if substring:
+                    rows = [row for row in rows if alias.lower() in (row.get("key_alias") or "").lower()]
+                else:
+                    rows = [row for row in rows if row.get("key_alias") == alias]
+            for name, column in (("user_id", "user_id"), ("team_id", "team_id"), ("key_hash", "token")):
+                if query.get(name):
+                    rows = [row for row in rows if row.get(column) == query[name]]
+            rows.sort(key=lambda row: (row["created_at"], row["token"]), reverse=True)
+            total = len(rows)
+            chosen = rows[(page - 1) * size : page * size]
+            keys = [self._key_view(row) for row in chosen] if full else [row["token"] for row in chosen]
+            return 200, {"keys": keys, "total_count": total, "current_page": page, "total_pages": -(-total // size)}
+
+    def _block(self, body: Any, blocked: bool) -> tuple[int, Any]:
+        data = validate("BlockKeyRequest", body)
+        with self.lock:
+            if not is_valid_api_key(data.key):
+                raise proxy_exception(400, "Invalid key format.", "bad_request_error", "key")
+            row = self.keys.get(hash_token_if_needed(data.key))
+            if row is None:
+                raise proxy_exception(404, "Key not found.", "not_found_error", "key")
+            row["blocked"] = blocked
+            row["settings_updated_at"] = now_iso()
+            return 200, copy.deepcopy(row)
+
+    def key_block_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """key_management_endpoints.py: block_key (key format 400, unknown key 404, returns the row)."""
+        return self._block(body, True)
+
+    def key_unblock_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """key_management_endpoints.py: unblock_key (key format 400, unknown key 404, returns the row)."""
+        return self._block(body, False)
+
+    # Teams -------------------------------------------------------------------------------
+
+    def _team_budget_errors(self, data: Any) -> list[str]:
+        errors = []
+        for field in ("max_budget", "team_member_budget", "soft_budget"):
+            error = _non_negative_error(field, getattr(data, field, None))
+            if error:
+                errors.append(error)
+        for field in ("budget_duration", "team_member_budget_duration"):
+            problem = budget_duration_error(getattr(data, field, None))
+            if problem:
+                errors.append(problem)
+        return errors
+
+    def team_new_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """proxy/management_endpoints/team_endpoints.py: new_team.
+
+        Reproduces: negative budgets (400), budget_duration validation (400), soft_budget
+        >= max_budget (400), a given team_id that exists (400) or is reserved (400), no
+        alias uniqueness at all, an unknown organization_id (400), the master key's user
+        (``default_user_id``) added as team admin (_should_auto_add_team_creator),
+        metadata-backed fields folded into metadata and ``team_member_budget_id`` stripped.
+        """
+        data = validate("NewTeamRequest", body)
+        fields = data.model_fields_set
+        with self.lock:
+            errors = self._team_budget_errors(data)
+            if errors:
+                raise handled_http_exception(400, {"error": errors[0]})
+            if data.soft_budget is not None and data.max_budget is not None and data.soft_budget >= data.max_budget:
+                raise handled_http_exception(
+                    400,
+                    {
+                        "error": f"soft_budget ({data.soft_budget}) must be strictly lower than "
+                        f"max_budget ({data.max_budget})"
+                    },
+                )
+            team_id = data.team_id or str(uuid.uuid4())
+            if team_id == UI_SESSION_TOKEN_TEAM_ID:
+                raise handled_http_exception(
+                    400,
+                    {
+                        "error": f"team_id '{team_id}' is reserved for LiteLLM UI dashboard sessions and cannot be "
+                        "used for a real team. Please use a different team id."
+                    },
+                )
+            if team_id in self.teams:
+                raise handled_http_exception(
+                    400, {"error": f"Team id = {team_id} already exists. Please use a different team id."}
+                )
+            if data.organization_id is not None:
+                raise handled_http_exception(400, f"Organization not found for organization_id={data.organization_id}")
+            members = list(data.members_with_roles)
+            if self.auto_add_proxy_admin_to_teams and not any(
+                member.user_id == LITELLM_PROXY_ADMIN_NAME for member in members
+            ):
+                members.append({"role": "admin", "user_id": LITELLM_PROXY_ADMIN_NAME, "user_email": None})
+            metadata = {
+                name: value for name, value in (data.metadata or {}).items() if name not in TEAM_SYSTEM_METADATA_KEYS
+            }
+            metadata = self._merge_metadata_fields(metadata, data, fields)
+            row = self._new_team_row(team_id)
+            row.update(
+                {
+                    "team_alias": data.team_alias,
+                    "members_with_roles": self._members_with_user_ids(members),
+                    "metadata": metadata,
+                    "max_budget": data.max_budget,
+                    "soft_budget": data.soft_budget,
+                    "models": list(data.models or []),
+                    "tpm_limit": data.tpm_limit,
+                    "rpm_limit": data.rpm_limit,
+                    "tpd_limit": data.tpd_limit,
+                    "budget_duration": data.budget_duration,
+                    "budget_reset_at": _reset_at(data.budget_duration),
+                    "blocked": data.blocked,
+                    "model_max_budget": data.model_max_budget or {},
+                }
+            )
+            self.teams[team_id] = row
+            return 200, copy.deepcopy(row)
+
+    def team_update_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """team_endpoints.py: update_team.
+
+        Reproduces: negative budgets (400), budget_duration validation (400), an unknown
+        team (404), soft_budget >= max_budget checked against the stored values too (400),
+        ``metadata`` replacing the stored metadata while keeping system keys, and the
+        ``{"team_id", "data"}`` response.
+        """
+        data = validate("UpdateTeamRequest", body)
+        with self.lock:
+            errors = self._team_budget_errors(data)
+            if errors:
+                raise handled_http_exception(400, {"error": errors[0]})
+            row = self.teams.get(data.team_id)
+            if row is None:
+                raise handled_http_exception(404, {"error": f"Team not found, passed team_id={data.team_id}"})
+            if data.soft_budget is not None:
+                ceiling = data.max_budget if data.max_budget is not None else row.get("max_budget")
+                if ceiling is not None and data.soft_budget >= ceiling:
+                    raise handled_http_exception(
+                        400,
+                        {
+                            "error": f"soft_budget ({data.soft_budget}) must be strictly lower than "
+                            f"max_budget ({ceiling})"
+                        },
+                    )
+            if data.max_budget is not None:
+                floor = data.soft_budget if data.soft_budget is not None else row.get("soft_budget")
+                if floor is not None and data.max_budget <= floor:
+                    raise handled_http_exception(
+                        400,
+                        {
+                            "error": f"max_budget ({data.max_budget}) must be strictly greater than "
+                            f"soft_budget ({floor})"
+                        },
+                    )
+            if data.organization_id:
+                raise handled_http_exception(400, f"Organization not found for organization_id={data.organization_id}")
+            updated = data.model_dump(exclude_unset=True)
+            if isinstance(updated.get("metadata"), dict):
+                stored = row.get("metadata") or {}
+                updated["metadata"] = {
+                    **{k: v for k, v in updated["metadata"].items() if k not in TEAM_SYSTEM_METADATA_KEYS},
+                    **{k: stored[k] for k in TEAM_SYSTEM_METADATA_KEYS if k in stored},
+                }
+            metadata_backed = set(LiteLLM_ManagementEndpoint_MetadataFields) | set(
+                LiteLLM_ManagementEndpoint_MetadataFields_Premium
+            )
+            if set(updated) & metadata_backed:
+                base = updated.get("metadata", row.get("metadata") or {})
+                updated["metadata"] = self._merge_metadata_fields(base, data, set(updated))
+            if "budget_duration" in updated:
+                updated["budget_reset_at"] = _reset_at(updated["budget_duration"])
+            for name, value in updated.items():
+                if name in TEAM_COLUMNS:
+                    row[name] = value if not (name == "metadata" and value is None) else {}
+            row["updated_at"] = now_iso()
+            return 200, {"team_id": row["team_id"], "data": copy.deepcopy(row)}
+
+    def team_delete_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """team_endpoints.py: delete_team.
+
+        Reproduces: every team must exist or nothing is deleted (404 in FastAPI's
+        ``{"detail": ...}`` shape, since the endpoint has no ``try``), and deleting a team
+        deletes all of its keys.
+        """
+        data = validate("DeleteTeamRequest", body)
+        with self.lock:
+            for team_id in data.team_ids:
+                if team_id not in self.teams:
+                    raise raw_http_exception(404, {"error": f"Team not found, passed team_id={team_id}"})
+            for token in [token for token, row in self.keys.items() if row.get("team_id") in data.team_ids]:
+                self._archive_key(token)
+            for team_id in data.team_ids:
+                del self.teams[team_id]
+            return 200, {"deleted_teams": data.team_ids}
+
+    def team_info_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """team_endpoints.py: team_info (422 without team_id and 404 for an unknown team, both as
+        ProxyExceptions of type ``auth_error``; the team's keys are returned with their token
+        hashes, because the loop that means to drop them rebinds a copy)."""
+        team_id = query.get("team_id")
+        with self.lock:
+            if not team_id:
+                raise handled_http_exception(
+                    422, {"message": "Malformed request. No team id passed in."}, "auth_error", "None"
+                )
+            row = self.teams.get(team_id)
+            if row is None:
+                raise handled_http_exception(
+                    404, {"message": f"Team not found, passed team id: {team_id}."}, "auth_error", "None"
+                )
+            keys = [copy.deepcopy(key) for key in self.keys.values() if key.get("team_id") == team_id]
+            return 200, {"team_id": team_id, "team_info": copy.deepcopy(row), "keys": keys, "team_memberships": []}
+
+    def team_list_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """team_endpoints.py: list_team (every team, unpaginated, each with its keys, sorted by
+        team_alias; ``user_id`` and ``organization_id`` filters)."""
+        with self.lock:
+            teams = list(self.teams.values())
+            user_id = query.get("user_id")
+            if user_id:
+                teams = [t for t in teams if any(m.get("user_id") == user_id for m in t["members_with_roles"])]
+            organization_id = query.get("organization_id")
+            if organization_id:
+                teams = [t for t in teams if t.get("organization_id") == organization_id]
+            result = []
+            for team in teams:
+                entry = copy.deepcopy(team)
+                entry["team_memberships"] = []
+                entry["keys"] = [copy.deepcopy(k) for k in self.keys.values() if k.get("team_id") == team["team_id"]]
+                result.append(entry)
+            result.sort(key=lambda team: team.get("team_alias") or "")
+            return 200, result
+
+    def team_member_add_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """team_endpoints.py: team_member_add, team_call_validation_checks,
+        _check_team_member_admin_add, team_member_add_duplication_check.
+
+        Reproduces: admin members refused without a licence (400, FastAPI shape), an unknown
+        team (404, FastAPI shape), a member already in the team (400, ProxyException), members
+        added by email getting a new user_id.
+        """
+        data = validate("TeamMemberAddRequest", body)
+        members = data.member if isinstance(data.member, list) else [data.member]
+        with self.lock:
+            for member in members:
+                if member.role == "admin" and not self.premium_user:
+                    raise raw_http_exception(
+                        400,
+                        {
+                            "error": "Assigning team admins is a premium feature. "
+                            f"{CommonProxyErrors.not_premium_user.value}"
+                        },
+                    )
+            problem = budget_duration_error(data.budget_duration)
+            if problem:
+                raise raw_http_exception(400, {"error": problem})
+            team = self.teams.get(data.team_id)
+            if team is None:
+                raise raw_http_exception(404, {"error": f"Team not found for team_id={data.team_id}"})
+            existing = team["members_with_roles"]
+            duplicates = [
+                member
+                for member in members
+                if any(
+                    (member.user_id is not None and current.get("user_id") == member.user_id)
+                    or (member.user_email is not None and current.get("user_email") == member.user_email)
+                    for current in existing
+                )
+            ]
+            if duplicates and len(duplicates) == len(members):
+                message = (
+                    f"All users are already in team. Existing members={existing}"
+                    if isinstance(data.member, list)
+                    else f"User already in team. Member: user_id={members[0].user_id}, "
+                    f"user_email={members[0].user_email}. Existing members={existing}"
+                )
+                raise proxy_exception(400, message, "team_member_already_in_team", "member")
+            added = self._members_with_user_ids([member for member in members if member not in duplicates])
+            team["members_with_roles"] = existing + added
+            team["updated_at"] = now_iso()
+            return 200, dict(copy.deepcopy(team), updated_users=[], updated_team_memberships=[])
+
+    def team_member_delete_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """team_endpoints.py: team_member_delete, _team_member_delete.
+
+        Reproduces: an unknown team (400) or member (400), both in FastAPI's shape, and the
+        removed member's keys in that team deleted with them.
+        """
+        data = validate("TeamMemberDeleteRequest", body)
+        with self.lock:
+            team = self.teams.get(data.team_id)
+            if team is None:
+                raise raw_http_exception(400, {"error": f"Team id={data.team_id} does not exist in db"})
+
+            def addressed(member: Mapping[str, Any]) -> bool:
+                return (data.user_id is not None and member.get("user_id") == data.user_id) or (
+                    data.user_email is not None and member.get("user_email") == data.user_email
+                )
+
+            removed = [member for member in team["members_with_roles"] if addressed(member)]
+            if not removed:
+                raise raw_http_exception(400, {"error": "User not found in team"})
+            team["members_with_roles"] = [m for m in team["members_with_roles"] if not addressed(m)]
+            team["updated_at"] = now_iso()
+            user_ids = {member.get("user_id") for member in removed if member.get("user_id")}
+            for token in [
+                token
+                for token, key in self.keys.items()
+                if key.get("team_id") == data.team_id and key.get("user_id") in user_ids
+            ]:
+                self._archive_key(token)
+            return 200, copy.deepcopy(team)
+
+    def team_member_update_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """team_endpoints.py: team_member_update (admin role needs a licence, 400 in FastAPI's
+        shape with a plain-string detail; unknown team or member 400)."""
+        data = validate("TeamMemberUpdateRequest", body)
+        with self.lock:
+            if data.role == "admin" and not self.premium_user:
+                raise raw_http_exception(
+                    400,
+                    "Assigning team admins is a premium feature. You must be a LiteLLM Enterprise user to use this "
+                    "feature. If you have a license please set `LITELLM_LICENSE` in your env. Get a 7 day trial key "
+                    "here: https://www.litellm.ai/#trial. Pricing: https://www.litellm.ai/#pricing",
+                )
+            problem = budget_duration_error(data.budget_duration)
+            if problem:
+                raise raw_http_exception(400, {"error": problem})
+            team = self.teams.get(data.team_id)
+            if team is None:
+                raise raw_http_exception(400, {"error": f"Team id={data.team_id} does not exist in db"})
+            user_id = data.user_id
+            if user_id is None:
+                user_id = next(
+                    (m.get("user_id") for m in team["members_with_roles"] if m.get("user_email") == data.user_email),
+                    None,
+                )
+            member = next((m for m in team["members_with_roles"] if m.get("user_id") == user_id), None)
+            if user_id is None or member is None:
+                raise raw_http_exception(400, {"error": f"User id doesn't exist in team table. Data={data}"})
+            if data.role is not None:
+                member["role"] = data.role
+                team["updated_at"] = now_iso()
+            return 200, {
+                "team_id": data.team_id,
+                "user_id": user_id,
+                "user_email": data.user_email,
+                "max_budget_in_team": data.max_budget_in_team,
+                "tpm_limit": data.tpm_limit,
+                "rpm_limit": data.rpm_limit,
+            }
+
+    # Budgets -----------------------------------------------------------------------------
+
+    def _budget_checks(self, data: Any) -> None:
+        for field in ("max_budget", "soft_budget"):
+            error = _non_negative_error(field, getattr(data, field))
+            if error:
+                raise raw_http_exception(400, {"error": error})
+        problem = budget_duration_error(data.budget_duration)
+        if problem:
+            raise raw_http_exception(400, {"error": problem})
+
+    def budget_new_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """proxy/management_endpoints/budget_management_endpoints.py: new_budget (negative
+        budgets and bad durations 400, an existing budget_id 400, all in FastAPI's shape;
+        budget_reset_at computed from budget_duration)."""
+        data = validate("BudgetNewRequest", body)
+        with self.lock:
+            self._budget_checks(data)
+            values = data.model_dump(exclude_none=True)
+            if data.budget_reset_at is None and data.budget_duration is not None:
+                values["budget_reset_at"] = _reset_at(data.budget_duration)
+            elif data.budget_reset_at is not None:
+                values["budget_reset_at"] = data.budget_reset_at.isoformat()
+            budget_id = values.get("budget_id") or str(uuid.uuid4())
+            if budget_id in self.budgets:
+                raise raw_http_exception(400, {"error": f"Budget with id '{budget_id}' already exists."})
+            values["budget_id"] = budget_id
+            row = self._budget_row(**values)
+            self.budgets[budget_id] = row
+            return 200, copy.deepcopy(row)
+
+    def budget_update_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """budget_management_endpoints.py: update_budget (budget_id required, same checks as
+        new; only the fields sent are written; budget_reset_at recomputed when budget_duration
+        changes; an unknown budget_id answers 200 with ``null``, as prisma's ``update`` does)."""
+        data = validate("BudgetNewRequest", body)
+        with self.lock:
+            if data.budget_id is None:
+                raise raw_http_exception(400, {"error": "budget_id is required"})
+            self._budget_checks(data)
+            row = self.budgets.get(data.budget_id)
+            if row is None:
+                return 200, None
+            updated = data.model_dump(exclude_unset=True)
+            if "budget_reset_at" not in data.model_fields_set and "budget_duration" in updated:
+                updated["budget_reset_at"] = _reset_at(updated["budget_duration"])
+            elif isinstance(updated.get("budget_reset_at"), datetime):
+                updated["budget_reset_at"] = updated["budget_reset_at"].isoformat()
+            row.update(updated)
+            row["updated_at"] = now_iso()
+            return 200, copy.deepcopy(row)
+
+    def budget_info_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """budget_management_endpoints.py: info_budget (POST; empty list 400; unknown ids are
+        simply absent from the answer)."""
+        data = validate("BudgetRequest", body)
+        with self.lock:
+            if not data.budgets:
+                raise raw_http_exception(
+                    400, {"error": f"Specify list of budget id's to query. Passed in={data.budgets}"}
+                )
+            return 200, [copy.deepcopy(self.budgets[b]) for b in data.budgets if b in self.budgets]
+
+    def budget_list_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """budget_management_endpoints.py: list_budget (every budget row, including the ones
+        LiteLLM created for keys' soft budgets)."""
+        with self.lock:
+            return 200, [copy.deepcopy(row) for row in self.budgets.values()]
+
+    def budget_delete_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """budget_management_endpoints.py: delete_budget (answers the deleted row, or 200
+        ``null`` for an unknown id; keys pointing at it lose their budget_id, prisma's SetNull)."""
+        data = validate("BudgetDeleteRequest", body)
+        with self.lock:
+            row = self.budgets.pop(data.id, None)
+            if row is None:
+                return 200, None
+            for key in self.keys.values():
+                if key.get("budget_id") == data.id:
+                    key["budget_id"] = None
+            return 200, row
+
+    # Models ------------------------------------------------------------------------------
+
+    def models_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """proxy_server.py: model_list (OpenAI list shape; access groups with
+        ``include_model_access_groups=true``, wildcard routes with ``return_wildcard_routes=true``)."""
+        with self.lock:
+            names = list(self.models)
+            if query.get("return_wildcard_routes", "false").lower() == "true":
+                names += self.wildcards
+            if query.get("include_model_access_groups", "false").lower() == "true":
+                names += self.access_groups
+            data = [{"id": name, "object": "model", "created": 1677610602, "owned_by": "openai"} for name in names]
+            return 200, {"data": data, "object": "list"}

@@ -1,0 +1,129 @@
+"""Helpers shared by the collection's LiteLLM tests and benchmark (not part of the simulator API).
+
+- ``SimulatorProcess``: the simulator in a child process on 127.0.0.1 with an ephemeral port.
+- ``collections_path``: an ``ANSIBLE_COLLECTIONS_PATH`` where ``llmops.litellm`` resolves to
+  this checkout (or the path the caller already set, e.g. ``make test`` after installing the
+  built tarball).
+- ``make_collection_importable``: lets plain pytest import ``ansible_collections.llmops.litellm``.
+- ``api``: one JSON call to a LiteLLM (or simulator) endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SIM_PARENT = Path(__file__).resolve().parents[1]
+VENV_BIN = REPO_ROOT / ".venv" / "bin"
+
+
+def tool(name: str) -> str:
+    """A console script of the project venv when present, else the one on PATH."""
+    candidate = VENV_BIN / name
+    return str(candidate) if candidate.exists() else name
+
+
+def _link_checkout(base: Path) -> Path:
+    namespace = base / "ansible_collections" / "llmops"
+    namespace.mkdir(parents=True, exist_ok=True)
+    link = namespace / "litellm"
+    if not link.exists():
+        link.symlink_to(REPO_ROOT, target_is_directory=True)
+    return base
+
+
+def collections_path() -> str:
+    """ANSIBLE_COLLECTIONS_PATH for test runs: the caller's, else this checkout linked in a temp dir."""
+    configured = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+    if configured:
+        return configured
+    base = Path(tempfile.gettempdir()) / f"llmops-litellm-collections-{os.getuid()}"
+    _link_checkout(base)
+    bundled = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    return os.pathsep.join([str(base), str(bundled)])
+
+
+def make_collection_importable() -> None:
+    """Make ``ansible_collections.llmops.litellm`` importable in this interpreter."""
+    try:
+        import ansible_collections.llmops.litellm  # noqa: F401, PLC0415
+    except ImportError:
+        pass
+    else:
+        return
+    base = _link_checkout(Path(tempfile.gettempdir()) / f"llmops-litellm-import-{os.getuid()}")
+    sys.path.insert(0, str(base))
+    if "ansible_collections" in sys.modules:
+        package = sys.modules["ansible_collections"]
+        extra = str(base / "ansible_collections")
+        if extra not in list(package.__path__):
+            package.__path__.append(extra)
+
+
+def api(base_url: str, master_key: str | None, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """One JSON request; returns (status, decoded body) for success and HTTP errors alike."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if master_key:
+        headers["Authorization"] = f"Bearer {master_key}"
+    request = urllib.request.Request(base_url + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        return exc.code, json.loads(raw) if raw else None
+
+
+class SimulatorProcess:
+    """The simulator in a child process; ``url`` is set once it listens."""
+
+    def __init__(self, master_key: str, startup_timeout: float = 60.0) -> None:
+        self.master_key = master_key
+        self.startup_timeout = startup_timeout
+        self.url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> SimulatorProcess:
+        env = dict(os.environ, PYTHONPATH=str(SIM_PARENT), LITELLM_LOCAL_MODEL_COST_MAP="True")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "litellm_sim", "--master-key", self.master_key, "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line.startswith("LISTENING ") or time.monotonic() > deadline:
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"simulator did not start: {line!r}")
+        self.url = line.split(" ", 1)[1].strip()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+        self._process = None
+
+    def stats(self) -> dict[str, Any]:
+        return api(self.url, None, "GET", "/_sim/stats")[1]
+
+    def reset(self) -> None:
+        api(self.url, None, "POST", "/_sim/reset", {})
