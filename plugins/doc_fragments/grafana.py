@@ -19,7 +19,7 @@ options:
     required: true
   grafana_token:
     description:
-      - Service account token (or legacy API key), sent as C(Authorization: Bearer).
+      - "Service account token (or legacy API key), sent as C(Authorization: Bearer <token>)."
       - Falls back to the E(GRAFANA_TOKEN) environment variable.
       - When a token and a user are both given (directly or through the environment), the token is used.
     type: str

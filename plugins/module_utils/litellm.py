@@ -327,8 +327,6 @@ class LiteLLMClient:
         hint = ""
         if exc.code == 401:
             hint = " Check master_key (or LITELLM_MASTER_KEY): LiteLLM rejected it."
-        elif exc.code == 403:
-            hint = " The master key is not allowed to do this."
         return LiteLLMError(
             "%s %s returned HTTP %s: %s.%s" % (method, url, exc.code, message.rstrip("."), hint),
             url=url,
@@ -629,6 +627,9 @@ class TeamDirectory:
             self._teams = self._client.list_teams()
         return self._teams
 
+    def by_id(self, team_id: Optional[str]) -> Optional[Mapping[str, Any]]:
+        return next((team for team in self.teams() if team.get("team_id") == team_id), None)
+
     def resolve(self, reference: str) -> Tuple[Optional[str], Optional[str]]:
         """Return ``(team_id, error)``; an exact team_id wins over an alias."""
         teams = self.teams()
@@ -812,14 +813,46 @@ class KeyPlan:
             body["blocked"] = True
         return body
 
-    def update_body(self, token: str) -> Dict[str, Any]:
+    def update_bodies(self, token: str) -> List[Dict[str, Any]]:
+        """``/key/update`` bodies, in order. LiteLLM validates a move to another team against the
+        key as stored (models, limits, user membership), so the move goes last, on its own."""
         body = {"key": token}
         for field in self.changes:
             if field == "metadata":
                 body["metadata"] = metadata_to_send(self.desired["metadata"] or {}, self.record.get("metadata"))
             else:
                 body[field] = self.desired[field]
-        return body
+        moving = body.get("team_id") is not None
+        if not moving or len(body) == 2:
+            return [body]
+        team_id = body.pop("team_id")
+        return [body, {"key": token, "team_id": team_id}]
+
+    def effective(self, field: str) -> Any:
+        if field in self.desired:
+            return self.desired[field]
+        return self.current.get(field) if self.current else None
+
+    def team_move_error(self, team: Mapping[str, Any]) -> Optional[str]:
+        """Why LiteLLM would refuse to put this key in ``team``
+        (key_management_endpoints.py: validate_key_team_change), or None."""
+        if self.record is None or "team_id" not in self.changes:
+            return None
+        name = "%s (%s)" % (team.get("team_alias"), team.get("team_id"))
+        team_models = team.get("models") or []
+        if team_models and "all-proxy-models" not in team_models:
+            outside = [m for m in self.effective("models") or [] if m != "all-team-models" and m not in team_models]
+            if outside:
+                return "team: team %s does not allow model(s) %s used by the key" % (name, ", ".join(outside))
+        for limit in ("tpm_limit", "rpm_limit"):
+            mine, theirs = self.effective(limit), team.get(limit)
+            if mine is not None and theirs and mine > theirs:
+                return "team: the key's %s %s exceeds team %s's %s" % (limit, mine, name, theirs)
+        user_id = self.effective("user_id")
+        members = [member.get("user_id") for member in team.get("members_with_roles") or []]
+        if user_id is not None and user_id not in members:
+            return "team: user_id %s is not a member of team %s; add the member to the team first" % (user_id, name)
+        return None
 
     def before(self) -> Dict[str, Any]:
         if self.record is None:
@@ -869,7 +902,8 @@ def key_apply(client: LiteLLMClient, plan: KeyPlan) -> Dict[str, Any]:
         if plan.params.get("key") is None:
             api_key = response.get("key")
     if plan.action == "update":
-        client.update_key(plan.update_body(token))
+        for body in plan.update_bodies(token):
+            client.update_key(body)
     if plan.block == "block":
         client.block_key(token)
     elif plan.block == "unblock":

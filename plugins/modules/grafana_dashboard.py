@@ -27,14 +27,17 @@ description:
     and the write is refused by Grafana (HTTP 412 C(version-mismatch)) instead of being lost,
     unless O(overwrite=true).
 author:
-  - llmops maintainers
+  - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - llmops.litellm.grafana
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: posix
 options:
   state:
     description:
@@ -53,8 +56,8 @@ options:
     type: str
   path:
     description:
-      - With V(present), a JSON file holding the dashboard (a bare dashboard, or the
-        C({"dashboard": ..., "meta": ...}) shape the API returns).
+      - With V(present), a JSON file holding the dashboard, either bare or in the shape the API
+        returns (an object with C(dashboard) and C(meta) keys).
       - With V(export), the file to write.
     type: path
   dashboard:
@@ -206,13 +209,13 @@ dashboard:
   type: dict
 """
 
-import os
-import tempfile
+import os  # noqa: E402
+import tempfile  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible.module_utils.urls import fetch_url
-from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.common.text.converters import to_native, to_text  # noqa: E402
+from ansible.module_utils.urls import fetch_url  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (  # noqa: E402
     GRAFANA_REQUIRED_TOGETHER,
     GrafanaAPIError,
     GrafanaClient,

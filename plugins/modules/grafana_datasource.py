@@ -19,14 +19,17 @@ description:
   - Secrets (O(secure_json_data)) are write-only in Grafana and never read back, shown in a diff or
     returned; Grafana only reports which ones are set (C(secureJsonFields)).
 author:
-  - llmops maintainers
+  - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - llmops.litellm.grafana
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: posix
 options:
   name:
     description:
@@ -127,7 +130,7 @@ EXAMPLES = r"""
 RETURN = r"""
 datasource:
   description: The datasource as Grafana returns it (secrets are never included, only C(secureJsonFields)).
-  returned: when it exists after the task, outside check mode
+  returned: when it exists after the task (not for a creation in check mode)
   type: dict
   sample: {"uid": "llmops-prometheus", "name": "Prometheus (LLMOps)", "type": "prometheus", "secureJsonFields": {}}
 uid:
@@ -143,9 +146,9 @@ secrets_sent:
   sample: [basicAuthPassword]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.common.text.converters import to_native  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (  # noqa: E402
     GRAFANA_REQUIRED_TOGETHER,
     GrafanaClient,
     GrafanaError,

@@ -17,14 +17,17 @@ description:
   - Nested folders (Grafana 11 and later) are supported through O(parent_uid).
   - One read, then a write only for what differs (title, parent); a second run makes no write.
 author:
-  - llmops maintainers
+  - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - llmops.litellm.grafana
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: posix
 options:
   uid:
     description:
@@ -89,9 +92,9 @@ uid:
   sample: llmops-litellm
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.common.text.converters import to_native  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (  # noqa: E402
     GRAFANA_REQUIRED_TOGETHER,
     GrafanaClient,
     GrafanaError,

@@ -248,12 +248,12 @@ def key_options():
     return options
 
 
-def references_errors(module, client, params):
+def references_errors(module, client, teams, params):
     """Check team, budget and models against the server; a missing reference is a warning in check mode."""
     errors = []
     team_id = None
     if params["team"] is not None and params["state"] != "absent":
-        team_id, error = TeamDirectory(client).resolve(params["team"])
+        team_id, error = teams.resolve(params["team"])
         if error:
             errors.append("team: " + error)
     if (
@@ -286,10 +286,14 @@ def run(module, client):
             changes=[],
         )
     record = records[0] if records else None
-    team_id, errors = references_errors(module, client, params)
+    teams = TeamDirectory(client)
+    team_id, errors = references_errors(module, client, teams, params)
     if errors:
         module.fail_json(msg="; ".join(errors), changes=[])
     plan = KeyPlan(params, record, team_id)
+    move_error = plan.team_move_error(teams.by_id(team_id)) if team_id else None
+    if move_error:
+        module.fail_json(msg=move_error, changes=[])
     for warning in plan.warnings:
         module.warn(warning)
     result = {"changed": plan.changed, "changes": plan.summary()["fields"]}

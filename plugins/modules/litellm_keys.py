@@ -348,9 +348,8 @@ def input_errors(declared):
     return errors
 
 
-def reference_errors(module, client, declared, params):
+def reference_errors(module, client, teams, declared, params):
     """Resolve teams, budgets and models for every live entry; return (team ids by alias, errors)."""
-    teams = TeamDirectory(client)
     budgets = BudgetDirectory(client)
     models = ModelCatalog(client)
     team_ids = {}
@@ -475,10 +474,19 @@ def run(module, client, result):
             % "; ".join("%s (%s keys)" % (alias, len(duplicates[alias])) for alias in clashing),
             **result,
         )
-    team_ids, errors = reference_errors(module, client, declared, params)
+    teams = TeamDirectory(client)
+    team_ids, errors = reference_errors(module, client, teams, declared, params)
     if errors:
         module.fail_json(msg="; ".join(errors), **result)
     plans = [KeyPlan(spec, by_alias.get(spec["key_alias"]), team_ids.get(spec["key_alias"])) for spec in declared]
+    move_errors = [
+        "keys[%s] (%s): %s" % (index, plan.alias, error)
+        for index, plan in enumerate(plans)
+        for error in [plan.team_move_error(teams.by_id(team_ids.get(plan.alias)) or {})]
+        if error and team_ids.get(plan.alias)
+    ]
+    if move_errors:
+        module.fail_json(msg="; ".join(move_errors), **result)
     pruned = prune_candidates(records, declared_aliases, params)
     for plan in plans:
         record_plan(result, plan)

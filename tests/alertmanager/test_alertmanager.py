@@ -23,13 +23,14 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 import pytest
 import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = ROOT / "roles" / "alertmanager"
@@ -353,7 +354,7 @@ def api(port: int, path: str, body: object | None = None) -> object:
     return json.loads(text) if text else None
 
 
-def wait_ready(port: int, deadline: float, logs: callable) -> None:
+def wait_ready(port: int, deadline: float, logs: Callable[[], str]) -> None:
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=1).close()  # noqa: S310
@@ -474,3 +475,32 @@ def test_ansible_template_renders_like_plain_jinja(workdir: Path, tmp_path: Path
         dest = tmp_path / f"{variant}.yml"
         render_with_ansible(tmp_path, vars_files, TEMPLATE, dest)
         assert yaml.safe_load(dest.read_text()) == config(workdir, variant), variant
+
+
+# --------------------------------------------------------------------------- argument spec
+
+
+def argument_spec_options() -> dict:
+    """The options documenting defaults/main/routing.yml: the fragment, or the role's spec once merged."""
+    fragment = ROLE / "meta" / "argument_specs_routing.yml"
+    if fragment.is_file():
+        return yaml.safe_load(fragment.read_text())
+    return yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+
+
+def test_argument_spec_documents_every_default_exactly() -> None:
+    defaults = yaml.safe_load((ROLE / "defaults" / "main" / "routing.yml").read_text())
+    options = argument_spec_options()
+    assert set(defaults) <= set(options), f"undocumented: {sorted(set(defaults) - set(options))}"
+    for name, value in defaults.items():
+        assert options[name].get("description"), f"{name}: no description"
+        assert options[name].get("default") == value, (
+            f"{name}: spec default {options[name].get('default')!r} != {value!r}"
+        )
+    spec = {
+        name: {k: v for k, v in option.items() if k in {"type", "elements", "default", "no_log", "choices"}}
+        for name, option in options.items()
+        if name in defaults
+    }
+    result = ArgumentSpecValidator(spec).validate(dict(defaults))
+    assert not result.error_messages, result.error_messages

@@ -174,7 +174,9 @@ def run_query(prometheus_url: str, promql: str, timeout: float = 10.0) -> list:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print the queries as JSON")
-    parser.add_argument("--prometheus", help="run every query against this Prometheus (for example http://127.0.0.1:9090)")
+    parser.add_argument(
+        "--prometheus", help="run every query against this Prometheus (for example http://127.0.0.1:9090)"
+    )
     parser.add_argument("--dashboards", type=Path, help="directory of dashboard JSON files (default: the role's)")
     args = parser.parse_args(argv)
     queries = panel_queries(args.dashboards) + variable_queries(args.dashboards)

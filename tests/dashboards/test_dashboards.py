@@ -31,9 +31,9 @@ from queries import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-METRICS_FIXTURE = Path(
-    os.environ.get("LLMOPS_FIXTURES_DIR", REPO.parent / "shared" / "fixtures")
-) / "litellm-1.106.12-metrics.tsv"
+METRICS_FIXTURE = (
+    Path(os.environ.get("LLMOPS_FIXTURES_DIR", REPO.parent / "shared" / "fixtures")) / "litellm-1.106.12-metrics.tsv"
+)
 PROMETHEUS_IMAGE = os.environ.get("LLMOPS_PROMETHEUS_IMAGE", "llmops-standin/prometheus:2.42")
 UID = re.compile(r"^llmops-[a-z0-9-]{1,33}$")
 # LiteLLM reports +Inf (no budget) or sys.maxsize, about 9.2e18 (no rate limit), for these gauges.
@@ -186,7 +186,9 @@ def test_gauges_are_aggregated_across_workers():
         for metric in metric_names(query.promql):
             if samples[metric]["type"] != "gauge":
                 continue
-            wrapped = re.search(r"\b(min|max|count)\s*(?:(?:by|without)\s*\([^)]*\)\s*)?\(\s*%s\b" % metric, query.promql)
+            wrapped = re.search(
+                r"\b(min|max|count)\s*(?:(?:by|without)\s*\([^)]*\)\s*)?\(\s*%s\b" % metric, query.promql
+            )
             assert wrapped, "%s: gauge %s is not aggregated with min/max/count (pid label)" % (query.id, metric)
 
 
@@ -211,7 +213,11 @@ def promtool_command(rules_dir: Path) -> list[str] | None:
     if explicit:
         return [explicit, "check", "rules", str(rules_dir / "rules.yml")]
     docker = shutil.which("docker")
-    if docker and subprocess.run([docker, "image", "inspect", PROMETHEUS_IMAGE], capture_output=True).returncode == 0:
+    if (
+        docker
+        and subprocess.run([docker, "image", "inspect", PROMETHEUS_IMAGE], capture_output=True, check=False).returncode
+        == 0
+    ):
         return [
             docker,
             "run",
@@ -230,8 +236,7 @@ def promtool_command(rules_dir: Path) -> list[str] | None:
 
 def test_every_query_parses_with_promtool(tmp_path):
     rules = [
-        {"record": "llmops:dashboard_query:%d" % index, "expr": query.promql}
-        for index, query in enumerate(ALL_QUERIES)
+        {"record": "llmops:dashboard_query:%d" % index, "expr": query.promql} for index, query in enumerate(ALL_QUERIES)
     ]
     (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
     command = promtool_command(tmp_path)
@@ -239,6 +244,6 @@ def test_every_query_parses_with_promtool(tmp_path):
         pytest.skip("promtool not found: set PROMTOOL, put it on PATH or build %s" % PROMETHEUS_IMAGE)
     tmp_path.chmod(0o755)
     (tmp_path / "rules.yml").chmod(0o644)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS: %d rules found" % len(rules) in result.stdout + result.stderr

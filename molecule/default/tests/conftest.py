@@ -94,3 +94,17 @@ def stack_containers(stack: Stack) -> list[dict]:
     ids = docker("ps", "-aq", "--filter", f"label=io.llmops.stack={stack.name}").split()
     assert ids, f"no container carries label io.llmops.stack={stack.name}"
     return json.loads(docker("inspect", *ids))
+
+
+# Steady state first (no traffic yet), then traffic, then the alert path, then re-converges
+# (which restart the proxy and so reset its counters).
+MODULE_ORDER = ["test_containers", "test_isolation", "test_monitoring", "test_traffic", "test_secrets",
+                "test_alerting", "test_reconverge"]
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.module.__name__.rsplit(".", 1)[-1]
+        return MODULE_ORDER.index(name) if name in MODULE_ORDER else len(MODULE_ORDER)
+
+    items.sort(key=rank)

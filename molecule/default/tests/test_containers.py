@@ -3,12 +3,12 @@
 import pytest
 from conftest import stack_containers
 
-EXPECTED_SERVICES = {"postgres", "redis", "proxy", "prometheus", "alertmanager", "fake-upstream", "slack-receiver"}
+EXPECTED_SERVICES = ["postgres", "redis", "proxy-1", "prometheus", "alertmanager", "fake-upstream", "slack-receiver"]
 
 
 def test_every_service_has_a_container(stack):
-    services = {c["Config"]["Labels"].get("io.llmops.service") for c in stack_containers(stack)}
-    assert EXPECTED_SERVICES <= services
+    names = {c["Name"].lstrip("/") for c in stack_containers(stack)}
+    assert {f"{stack.name}-{s}" for s in EXPECTED_SERVICES} <= names
 
 
 def test_every_container_is_healthy(stack):

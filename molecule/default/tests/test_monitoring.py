@@ -25,3 +25,9 @@ def test_alertmanager_is_ready(stack):
 def test_config_reloads_succeeded(stack):
     reply = http_json(f"{stack.prometheus_url}/api/v1/query?query=prometheus_config_last_reload_successful")
     assert [r["value"][1] for r in reply["data"]["result"]] == ["1"]
+
+
+def test_only_the_watchdog_fires_at_rest(stack):
+    alerts = http_json(f"{stack.prometheus_url}/api/v1/alerts")["data"]["alerts"]
+    firing = sorted({a["labels"]["alertname"] for a in alerts if a["state"] in ("firing", "pending")})
+    assert firing == ["Watchdog"]

@@ -8,7 +8,7 @@ import pytest
 from conftest import prom_query, prom_scalar, wait_for
 
 MODEL = "fake-gpt"
-REQUESTS = 40
+REQUESTS = 20  # stays under the runaway floor (30/min): this is steady traffic, not a loop
 SCRAPE_WAIT = 75  # 15 s scrape interval, plus the proxy's own flush, with margin
 
 

@@ -116,9 +116,7 @@ def run_playbook(grafana, collections_path, tmp_path):
         extra_vars.update(extra)
         vars_file = tmp_path / ("vars-%s.json" % name)
         vars_file.write_text(json.dumps(extra_vars))
-        env = {
-            key: value for key, value in os.environ.items() if not key.startswith(("GRAFANA_", "ANSIBLE_"))
-        }
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("GRAFANA_", "ANSIBLE_"))}
         env.update(grafana.env)
         env.update(
             {

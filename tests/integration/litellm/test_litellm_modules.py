@@ -735,6 +735,14 @@ ERROR_CASES = [
         sim_only=True,
     ),
     Case(
+        "error key moved to a team its user is not in",
+        "litellm_key",
+        {"key_alias": P + "mover", "team": TEAM_K},
+        kind="error",
+        setup=[post("/key/generate", {"key_alias": P + "mover", "user_id": P + "outsider"})],
+        msg=("team", P + "outsider", "not a member"),
+    ),
+    Case(
         "error key wrong master key",
         "litellm_key",
         {"key_alias": P + "e1", "master_key": WRONG_KEY},

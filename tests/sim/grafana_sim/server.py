@@ -733,7 +733,10 @@ class GrafanaSimulator:
         self.httpd.state = self.state  # type: ignore[attr-defined]
         self.httpd.users = users if users is not None else {"admin": "admin"}  # type: ignore[attr-defined]
         self.httpd.tokens = set(tokens)  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="grafana-sim", daemon=True)
+        # A short poll interval keeps stop() (and so each test's teardown) fast.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="grafana-sim", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -23,7 +23,13 @@ def load_app(folder: str, module: str) -> ModuleType:
     loaded = importlib.util.module_from_spec(spec)
     # dataclasses resolve their module through sys.modules.
     sys.modules[module] = loaded
-    spec.loader.exec_module(loaded)
+    # No __pycache__ in the role's files: they are build contexts.
+    writes_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        spec.loader.exec_module(loaded)
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
     return loaded
 
 

@@ -327,12 +327,16 @@ def test_bad_requests_and_unknown_routes(upstream_url: Callable[..., str]) -> No
     unknown = httpx.get(f"{base}/v1/nothing-here")
     wrong_method = httpx.get(f"{base}/v1/chat/completions")
     broken = httpx.post(f"{base}/v1/chat/completions", content=b"{not json")
+    negative = chat(base, body={"max_tokens": -1})
+    redirect = chat(base, headers={"x-fake-status": "302"})
 
     assert caught.value.body["param"] == "messages"
     assert unknown.status_code == 404
     assert wrong_method.status_code == 405
     assert wrong_method.headers["allow"] == "POST"
     assert broken.status_code == 400
+    assert (negative.status_code, negative.json()["error"]["param"]) == (400, "max_tokens")
+    assert redirect.status_code == 400
 
 
 def test_litellm_reads_usage_from_the_stream(upstream_url: Callable[..., str], monkeypatch: pytest.MonkeyPatch) -> None:

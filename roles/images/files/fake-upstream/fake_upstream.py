@@ -12,6 +12,14 @@ Fault injection is counted, not random: the n-th eligible request (a valid API r
 ``x-fake-status`` header) answers 429 when floor(n * rate_limit_rate) > floor((n - 1) * rate_limit_rate),
 otherwise 500 when the same holds for error_rate. The first N eligible requests thus hold exactly
 floor(N * rate) faults of each kind, spread evenly; 429 wins when both fall on the same request.
+Per request, ``x-fake-status: <200 or 400-599>`` forces the answer (without counting as eligible) and
+``x-fake-latency-ms`` replaces the configured latency.
+
+Settings come from FAKE_UPSTREAM_<FIELD> variables (LATENCY_MS, COMPLETION_TOKENS, ERROR_RATE,
+RATE_LIMIT_RATE, API_KEY, MODELS comma-separated, EMBEDDING_DIMENSIONS; HOST and PORT for the socket).
+Admin API: GET /_admin/config (the fields, with api_key_set instead of the key), PUT /_admin/config
+(a JSON object of fields to change), GET /_admin/stats (API requests by status and endpoint, usage
+served, fault counter), POST /_admin/reset (start-up settings, counters and statistics cleared).
 """
 
 from __future__ import annotations
@@ -172,7 +180,13 @@ def reply_words(count: int) -> list[str]:
 
 def completion_budget(config: Config, body: Mapping[str, Any]) -> tuple[int, str]:
     """The completion token count and the finish reason the request gets."""
-    limits = [body[key] for key in ("max_completion_tokens", "max_tokens") if isinstance(body.get(key), int)]
+    limits = [
+        body[key]
+        for key in ("max_completion_tokens", "max_tokens")
+        if isinstance(body.get(key), int) and not isinstance(body.get(key), bool)
+    ]
+    if any(limit < 0 for limit in limits):
+        raise RequestError(400, "max_tokens and max_completion_tokens must not be negative", param="max_tokens")
     tokens = min([config.completion_tokens, *limits])
     return tokens, "length" if tokens < config.completion_tokens else "stop"
 
@@ -400,8 +414,8 @@ class Handler(BaseHTTPRequestHandler):
             status = int(header)
         except ValueError:
             raise RequestError(400, f"x-fake-status: {header!r} is not an HTTP status") from None
-        if not 200 <= status <= 599:
-            raise RequestError(400, f"x-fake-status: {status} is outside 200..599")
+        if status != 200 and not 400 <= status <= 599:
+            raise RequestError(400, f"x-fake-status: {status} is neither 200 nor in 400..599")
         return None if status == 200 else status
 
     def _delay(self) -> None:
@@ -423,6 +437,8 @@ class Handler(BaseHTTPRequestHandler):
             require_model(body)
             if endpoint == "/chat/completions":
                 chat_messages(body)
+            if endpoint != "/embeddings":
+                completion_budget(self.state.config, body)
             fault = self._forced_status()
             self._delay()
         except RequestError as error:

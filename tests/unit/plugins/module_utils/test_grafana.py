@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import sys
@@ -18,10 +19,8 @@ def _importable_collection() -> None:
     link = root / "ansible_collections" / "llmops" / "litellm"
     if not link.exists():
         link.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        with contextlib.suppress(FileExistsError):
             link.symlink_to(REPO, target_is_directory=True)
-        except FileExistsError:
-            pass
     sys.path.insert(0, str(root))
     sys.path.insert(0, str(REPO / "tests" / "sim"))
 
