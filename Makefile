@@ -3,7 +3,9 @@
 SHELL := /bin/bash
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 VENV := $(ROOT)/.venv
-export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections:$(VENV)/lib/python3.11/site-packages
+# LLMOPS_COLLECTIONS_DIR: where the built collection is installed (one per work tree by default).
+export LLMOPS_COLLECTIONS_DIR ?= $(ROOT)/.cache/collections
+export ANSIBLE_COLLECTIONS_PATH := $(LLMOPS_COLLECTIONS_DIR):$(VENV)/lib/python3.11/site-packages
 export ANSIBLE_CONFIG := $(ROOT)/tests/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 INVENTORY ?= inventories/local

@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="$ROOT/.venv"
 DIST="$ROOT/.cache/dist"
-DEST="$ROOT/.cache/collections"
+DEST="${LLMOPS_COLLECTIONS_DIR:-$ROOT/.cache/collections}"
 mkdir -p "$DIST" "$DEST"
 cd "$ROOT"
 export ANSIBLE_COLLECTIONS_PATH="$DEST:$VENV/lib/python3.11/site-packages"

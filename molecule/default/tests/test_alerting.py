@@ -36,13 +36,13 @@ def test_runaway_loop_reaches_slack_and_resolves(stack, tmp_path):
     assert figures["seconds_to_slack"] < 90
 
     since = figures["loop"]["started"]
-    messages = http_json(f"{stack.slack_receiver_url}/messages?" + urllib.parse.urlencode({"since": since}))
+    messages = http_json(f"{stack.slack_receiver_url}/messages?" + urllib.parse.urlencode({"since": since}))["messages"]
     firing = [m for m in messages if ALERT in json.dumps(m["payload"])]
     assert firing, "the Slack receiver holds no message for the alert"
     assert any(MASTER_KEY_HASH in json.dumps(m["payload"]) for m in firing), "the message does not name the key"
 
     def resolved():
-        msgs = http_json(f"{stack.slack_receiver_url}/messages?" + urllib.parse.urlencode({"since": loop_stopped}))
+        msgs = http_json(f"{stack.slack_receiver_url}/messages?" + urllib.parse.urlencode({"since": loop_stopped}))["messages"]
         return [m for m in msgs if ALERT in json.dumps(m["payload"]) and "RESOLVED" in json.dumps(m["payload"]).upper()]
 
     hits = wait_for(resolved, 300, 5, f"a resolved message for {ALERT}")

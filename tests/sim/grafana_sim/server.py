@@ -354,6 +354,7 @@ class Handler(BaseHTTPRequestHandler):
         ("GET", r"/_gcom/api/dashboards/(?P<gid>\d+)/revisions/(?P<rev>\d+)/download", "gcom_download", False),
         ("GET", r"/_sim/stats", "sim_stats", False),
         ("POST", r"/_sim/reset", "sim_reset", False),
+        ("PUT", r"/_sim/admin-password", "sim_admin_password", False),
     ]
 
     def log_message(self, fmt, *args):  # keep test output clean
@@ -714,6 +715,17 @@ class Handler(BaseHTTPRequestHandler):
     def sim_reset(self, body):
         self.state.reset()
         return 200, {"message": "reset"}
+
+    def sim_admin_password(self, body):
+        """What `grafana cli admin reset-admin-password` does, for the container stand-in's `grafana` command.
+        Only a client on the same host (inside the container: the CLI) may use it."""
+        if self.client_address[0] != "127.0.0.1":
+            raise error(403, "only from 127.0.0.1")
+        if not isinstance(body.get("password"), str) or not body["password"]:
+            raise error(400, "bad request data")
+        user = body.get("user") or "admin"
+        self.server.users[user] = body["password"]  # type: ignore[attr-defined]
+        return 200, {"message": "Admin password changed successfully"}
 
 
 class GrafanaSimulator:

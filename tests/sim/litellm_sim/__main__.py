@@ -18,10 +18,11 @@ def main() -> int:
     parser.add_argument("--master-key", default=os.environ.get("LITELLM_SIM_MASTER_KEY", "sk-sim-master-key-0001"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--stats-file", help="file that mirrors GET /_sim/stats after every write")
     args = parser.parse_args()
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the simulator only listens on the loopback interface")
-    server, thread = start(args.master_key, args.host, args.port)
+    server, thread = start(args.master_key, args.host, args.port, args.stats_file)
     print(f"LISTENING {server.url}", flush=True)
     try:
         thread.join()

@@ -4,7 +4,7 @@ Routes mirror the LiteLLM proxy's management API (see ``state.Simulator``). Test
 routes live under ``/_sim/`` and need no credential:
 
 - ``GET /_sim/stats``: request and write counters (writes = POSTs to mutating routes,
-  counted when received, whatever their outcome).
+  counted when received, whatever their outcome); also mirrored to ``--stats-file``.
 - ``POST /_sim/reset``: empty state, default settings, zero counters.
 - ``POST /_sim/config``: ``{"premium_user": bool, "auto_add_proxy_admin_to_teams": bool,
   "models": [...]}``.
@@ -135,9 +135,11 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def start(master_key: str, host: str = "127.0.0.1", port: int = 0) -> tuple[SimulatorServer, threading.Thread]:
+def start(
+    master_key: str, host: str = "127.0.0.1", port: int = 0, stats_file: str | None = None
+) -> tuple[SimulatorServer, threading.Thread]:
     """Serve a fresh simulator on ``host:port`` (0 = ephemeral) from a daemon thread."""
-    server = SimulatorServer((host, port), Simulator(master_key))
+    server = SimulatorServer((host, port), Simulator(master_key, stats_file=stats_file))
     thread = threading.Thread(target=server.serve_forever, name="litellm-sim", daemon=True)
     thread.start()
     return server, thread

@@ -88,16 +88,18 @@ def api(base_url: str, master_key: str | None, method: str, path: str, body: Any
 class SimulatorProcess:
     """The simulator in a child process; ``url`` is set once it listens."""
 
-    def __init__(self, master_key: str, startup_timeout: float = 60.0) -> None:
+    def __init__(self, master_key: str, startup_timeout: float = 60.0, stats_file: str | None = None) -> None:
         self.master_key = master_key
         self.startup_timeout = startup_timeout
+        self.stats_file = stats_file
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> SimulatorProcess:
         env = dict(os.environ, PYTHONPATH=str(SIM_PARENT), LITELLM_LOCAL_MODEL_COST_MAP="True")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "litellm_sim", "--master-key", self.master_key, "--port", "0"],
+            [sys.executable, "-m", "litellm_sim", "--master-key", self.master_key, "--port", "0"]
+            + (["--stats-file", self.stats_file] if self.stats_file else []),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
