@@ -324,6 +324,8 @@ class LiteLLMClient:
         except (OSError, AttributeError):
             body = b""
         message = server_message(body or b"")
+        # LiteLLM echoes the SHA-256 of a rejected credential; it identifies the credential, so drop it.
+        message = re.sub(r"(Key Hash \(Token\) ?=)\s*[0-9a-f]{64}", r"\1 (hidden)", message)
         hint = ""
         if exc.code == 401:
             hint = " Check master_key (or LITELLM_MASTER_KEY): LiteLLM rejected it."

@@ -172,7 +172,7 @@ def run_query(prometheus_url: str, promql: str, timeout: float = 10.0) -> list:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--json", action="store_true", help="print the queries as JSON")
     parser.add_argument(
         "--prometheus", help="run every query against this Prometheus (for example http://127.0.0.1:9090)"

@@ -54,6 +54,7 @@ MATCHER = re.compile(r"([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)")
 GROUPING = re.compile(r"\b(?:by|without)\s*\(([^)]*)\)\s*\(")
 
 DASHBOARDS = [(path.name, load_dashboard(path)) for path in dashboard_files()]
+NAMES = [name for name, _dashboard in DASHBOARDS]
 QUERIES = panel_queries()
 ALL_QUERIES = QUERIES + variable_queries()
 
@@ -72,7 +73,7 @@ def litellm_metrics() -> dict[str, dict]:
 
 
 def test_there_are_five_dashboards_with_queries():
-    assert sorted(name for name, _ in DASHBOARDS) == [
+    assert sorted(NAMES) == [
         "budgets-limits.json",
         "deployments.json",
         "proxy-overview.json",
@@ -82,7 +83,7 @@ def test_there_are_five_dashboards_with_queries():
     assert len(QUERIES) >= 40
 
 
-@pytest.mark.parametrize(("name", "dashboard"), DASHBOARDS, ids=[name for name, _ in DASHBOARDS])
+@pytest.mark.parametrize(("name", "dashboard"), DASHBOARDS, ids=NAMES)
 def test_dashboard_identity(name, dashboard):
     assert UID.match(dashboard["uid"]), dashboard["uid"]
     assert dashboard["title"].startswith("LiteLLM / ")
@@ -94,13 +95,13 @@ def test_dashboard_identity(name, dashboard):
 
 
 def test_uids_and_titles_are_unique():
-    uids = [dashboard["uid"] for _, dashboard in DASHBOARDS]
-    titles = [dashboard["title"] for _, dashboard in DASHBOARDS]
+    uids = [dashboard["uid"] for _name, dashboard in DASHBOARDS]
+    titles = [dashboard["title"] for _name, dashboard in DASHBOARDS]
     assert len(set(uids)) == len(uids)
     assert len(set(titles)) == len(titles)
 
 
-@pytest.mark.parametrize(("name", "dashboard"), DASHBOARDS, ids=[name for name, _ in DASHBOARDS])
+@pytest.mark.parametrize(("name", "dashboard"), DASHBOARDS, ids=NAMES)
 def test_panels_read_from_the_datasource_variable(name, dashboard):
     panels = list(iter_panels(dashboard["panels"]))
     ids = [panel["id"] for panel in panels]
@@ -118,7 +119,7 @@ def test_panels_read_from_the_datasource_variable(name, dashboard):
             assert target["expr"].strip()
 
 
-@pytest.mark.parametrize(("name", "dashboard"), DASHBOARDS, ids=[name for name, _ in DASHBOARDS])
+@pytest.mark.parametrize(("name", "dashboard"), DASHBOARDS, ids=NAMES)
 def test_template_variables(name, dashboard):
     variables = {var["name"]: var for var in dashboard["templating"]["list"]}
     datasource = variables.pop("datasource")

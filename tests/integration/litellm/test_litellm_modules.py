@@ -18,28 +18,21 @@ check / run).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import secrets
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from harness import DESTRUCTIVE, PLAYBOOKS, PREFIX, PREMIUM, REAL, REPO_ROOT, SIM_MASTER_KEY, ansible_env
+from litellm_sim.testing import SimulatorProcess, tool
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "sim"))
-
-from litellm_sim.testing import REPO_ROOT, SimulatorProcess, api, collections_path, tool  # noqa: E402
-
-PLAYBOOKS = Path(__file__).parent / "playbooks"
-REAL = bool(os.environ.get("LITELLM_API_BASE") and os.environ.get("LITELLM_MASTER_KEY"))
-PREMIUM = os.environ.get("LITELLM_IT_PREMIUM") == "1"
-DESTRUCTIVE = os.environ.get("LITELLM_IT_DESTRUCTIVE") == "1"
-P = f"it{secrets.token_hex(3)}-"
-SIM_MASTER_KEY = "sk-it-master-" + secrets.token_hex(8)
+P = PREFIX
 M1, M2 = (os.environ.get("LITELLM_IT_MODELS") or "gpt-4o-mini,gpt-4o").split(",")[:2]
 IDEMPOTENT = [True, False, True, False]
 BAD_INPUT = [False]
@@ -263,6 +256,14 @@ KEY_CASES = [
         setup=[post("/team/new", {"team_alias": TEAM_K, "team_id": P + "team-for-keys-id"})],
         probe=key_probe(K1),
         check=check_team_of_key,
+    ),
+    Case(
+        "error key moved to a team its user is not in",
+        "litellm_key",
+        {"key_alias": P + "mover", "team": TEAM_K},
+        kind="error",
+        setup=[post("/key/generate", {"key_alias": P + "mover", "user_id": P + "outsider"})],
+        msg=("team", P + "outsider", "not a member"),
     ),
     Case(
         "key update budget_id",
@@ -739,14 +740,6 @@ ERROR_CASES = [
         sim_only=True,
     ),
     Case(
-        "error key moved to a team its user is not in",
-        "litellm_key",
-        {"key_alias": P + "mover", "team": TEAM_K},
-        kind="error",
-        setup=[post("/key/generate", {"key_alias": P + "mover", "user_id": P + "outsider"})],
-        msg=("team", P + "outsider", "not a member"),
-    ),
-    Case(
         "error key wrong master key",
         "litellm_key",
         {"key_alias": P + "e1", "master_key": WRONG_KEY},
@@ -869,81 +862,54 @@ ERROR_CASES = [
     ),
 ]
 
-ALL_CASES = [case for group in (KEY_CASES, BULK_CASES, TEAM_CASES, BUDGET_CASES, ERROR_CASES) for case in group]
+# Two independent lanes, each against its own simulator, run at the same time.
+LANES = {
+    "keys": KEY_CASES + BULK_CASES,
+    "teams-budgets-errors": TEAM_CASES + BUDGET_CASES + ERROR_CASES,
+}
+ALL_CASES = [case for cases in LANES.values() for case in cases]
 
 
-def ansible_env(target: dict[str, str], tmp: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "ANSIBLE_COLLECTIONS_PATH": collections_path(),
-            "LITELLM_API_BASE": target["api_base"],
-            "LITELLM_MASTER_KEY": target["master_key"],
-            "LITELLM_SIM_URL": target.get("sim_url", ""),
-            "LITELLM_SIM_STATS_FILE": target.get("stats_file", ""),
-            "ANSIBLE_LOCALHOST_WARNING": "false",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-tmp"),
-            "ANSIBLE_RETRY_FILES_ENABLED": "false",
-        }
+def start_lane(name: str, cases: list[Case], lane_target: dict[str, str], tmp: Path) -> tuple[subprocess.Popen, Path]:
+    lane_dir = tmp / name
+    lane_dir.mkdir()
+    results = lane_dir / "results.json"
+    cases_file = lane_dir / "cases.json"
+    runnable = [case.spec() for case in cases if case.skip_reason() is None]
+    cases_file.write_text(json.dumps({"cases": runnable, "results_file": str(results)}))
+    command = [tool("ansible-playbook"), str(PLAYBOOKS / "cases.yml"), "-e", f"@{cases_file}"]
+    log = (lane_dir / "ansible.log").open("w")
+    process = subprocess.Popen(
+        command, env=ansible_env(lane_target, lane_dir), stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
     )
-    return env
-
-
-def run_playbook(
-    playbook: Path, env: dict[str, str], *extra: str, timeout: int = 600
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [tool("ansible-playbook"), str(playbook), *extra],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        cwd=REPO_ROOT,
-    )
-
-
-@pytest.fixture(scope="session")
-def target(tmp_path_factory):
-    if REAL:
-        base = os.environ["LITELLM_API_BASE"].rstrip("/")
-        yield {"api_base": base, "master_key": os.environ["LITELLM_MASTER_KEY"]}
-        cleanup_real(base, os.environ["LITELLM_MASTER_KEY"])
-        return
-    stats_file = tmp_path_factory.mktemp("litellm-sim") / "stats.json"
-    with SimulatorProcess(SIM_MASTER_KEY, stats_file=str(stats_file)) as sim:
-        yield {"api_base": sim.url, "master_key": SIM_MASTER_KEY, "sim_url": sim.url, "stats_file": str(stats_file)}
-
-
-def cleanup_real(base: str, master_key: str) -> None:
-    """Remove what the suite created on a real proxy (everything carries the run prefix)."""
-    status, listing = api(base, master_key, "GET", "/key/list?return_full_object=true&size=100")
-    tokens = [k["token"] for k in (listing or {}).get("keys", []) if (k.get("key_alias") or "").startswith(P)]
-    if status == 200 and tokens:
-        api(base, master_key, "POST", "/key/delete", {"keys": tokens})
-    status, teams = api(base, master_key, "GET", "/team/list")
-    team_ids = [
-        t["team_id"] for t in teams or [] if (t.get("team_alias") or "").startswith(P) or t["team_id"].startswith(P)
-    ]
-    if status == 200 and team_ids:
-        api(base, master_key, "POST", "/team/delete", {"team_ids": team_ids})
-    status, budgets = api(base, master_key, "GET", "/budget/list")
-    for budget in budgets or []:
-        if (budget.get("budget_id") or "").startswith(P):
-            api(base, master_key, "POST", "/budget/delete", {"id": budget["budget_id"]})
+    return process, lane_dir
 
 
 @pytest.fixture(scope="session")
 def case_results(target, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("litellm-cases")
-    runnable = [case.spec() for case in ALL_CASES if case.skip_reason() is None]
-    cases_file = tmp / "cases.json"
-    cases_file.write_text(json.dumps({"cases": runnable, "results_file": str(tmp / "results.json")}))
-    completed = run_playbook(PLAYBOOKS / "cases.yml", ansible_env(target, tmp), "-e", f"@{cases_file}")
-    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
-    return json.loads((tmp / "results.json").read_text())
+    with contextlib.ExitStack() as stack:
+        targets = [target]
+        for _ in list(LANES)[1:]:
+            if REAL:
+                targets.append(target)
+                continue
+            stats_file = tmp / f"stats-{len(targets)}.json"
+            sim = stack.enter_context(SimulatorProcess(SIM_MASTER_KEY, stats_file=str(stats_file)))
+            targets.append(
+                {"api_base": sim.url, "master_key": SIM_MASTER_KEY, "sim_url": sim.url, "stats_file": str(stats_file)}
+            )
+        lanes = [
+            start_lane(name, cases, lane_target, tmp)
+            for (name, cases), lane_target in zip(LANES.items(), targets, strict=True)
+        ]
+        results: dict[str, Any] = {}
+        for process, lane_dir in lanes:
+            returncode = process.wait(timeout=900)
+            log = (lane_dir / "ansible.log").read_text()
+            assert returncode == 0, log[-6000:]
+            results.update(json.loads((lane_dir / "results.json").read_text()))
+    return results
 
 
 def write_deltas(outcome: dict[str, Any]) -> list[int] | None:

@@ -336,6 +336,7 @@ class Handler(BaseHTTPRequestHandler):
     ROUTES = [
         ("GET", r"/api/health", "health", False),
         ("GET", r"/api/search", "search", True),
+        ("GET", r"/api/user", "current_user", True),
         ("POST", r"/api/dashboards/db", "post_dashboard", True),
         ("GET", r"/api/dashboards/uid/(?P<uid>[^/]+)", "get_dashboard", True),
         ("DELETE", r"/api/dashboards/uid/(?P<uid>[^/]+)", "delete_dashboard", True),
@@ -423,7 +424,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if header.startswith("Basic "):
             try:
-                user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+                user, _colon, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
             except ValueError:
                 raise public_error(401, "password-auth.failed", "Invalid username or password") from None
             if self.server.users.get(user) != password:  # type: ignore[attr-defined]
@@ -458,6 +459,12 @@ class Handler(BaseHTTPRequestHandler):
     def health(self, body):
         """docs/sources/developers/http_api/other.md: /api/health needs no authentication."""
         return 200, {"commit": "simulator", "database": "ok", "version": GRAFANA_VERSION}
+
+    def current_user(self, body):
+        """docs/sources/developers/http_api/user.md: Actual user (GET /api/user)."""
+        header = self.headers.get("Authorization", "")
+        login = base64.b64decode(header[6:]).decode("utf-8").partition(":")[0] if header.startswith("Basic ") else "sa"
+        return 200, {"id": 1, "login": login, "email": "%s@localhost" % login, "name": login, "isGrafanaAdmin": True}
 
     def search(self, body):
         """docs/sources/developers/http_api/folder_dashboard_search.md (type, query, folderUIDs, dashboardUIDs)."""

@@ -1,6 +1,7 @@
-#!/usr/bin/python3
 """The part of the `grafana` command the grafana role uses, for the simulator stand-in image:
 grafana cli [--homepath DIR] admin reset-admin-password --password-from-stdin"""
+
+from __future__ import annotations
 
 import json
 import os
