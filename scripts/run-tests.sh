@@ -40,7 +40,7 @@ pytest_stage() {
 }
 
 stage_lint() { bash "$ROOT/scripts/lint.sh"; }
-stage_unit() { pytest_stage unit tests/unit; }
+stage_unit() { pytest_stage unit tests/unit tests/sim; }
 stage_integration() { pytest_stage integration tests/integration; }
 stage_rules() { pytest_stage rules tests/rules tests/alertmanager tests/dashboards; }
 stage_molecule() { (cd "$ROOT" && molecule test -s default); }

@@ -15,7 +15,7 @@ options:
     type: str
   master_key:
     description:
-      - LiteLLM master key (or an admin virtual key), sent as C(Authorization: Bearer).
+      - LiteLLM master key (or an admin virtual key), sent as a C(Bearer) C(Authorization) header.
       - Falls back to the E(LITELLM_MASTER_KEY) environment variable; one of the two is required.
     type: str
   validate_certs:
@@ -33,7 +33,7 @@ notes:
     so they can be set once with C(module_defaults) (C(group/llmops.litellm.litellm)) or
     injected by an AWX credential type as environment variables.
   - Talks to the LiteLLM management API over HTTP from wherever the task runs (usually the
-    controller with C(connection: local)).
+    controller, with a local connection).
 """
 
     ATTRIBUTES = r"""

@@ -135,7 +135,7 @@ options:
     default: true
 notes:
   - A generated key is returned once, in RV(api_key), when the key is created (or rotated without
-    O(key)). Set C(no_log: true) on the task and store the value somewhere safe; the module
+    O(key)). Set C(no_log=true) on the task and store the value somewhere safe; the module
     cannot show it again.
 seealso:
   - module: llmops.litellm.litellm_keys

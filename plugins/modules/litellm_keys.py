@@ -17,7 +17,7 @@ description:
   - Each entry takes the same options as M(llmops.litellm.litellm_key); O(key_defaults) fills
     the options an entry leaves unset.
   - With O(exclusive=true), keys that are not declared are blocked (or deleted with
-    O(exclusive_action=delete)): the control that shuts every unapproved key. By default only
+    O(exclusive_action=delete)), the control that shuts every unapproved key. By default only
     keys created by this collection (marked in their metadata) are touched; O(exclusive_scope=all)
     extends it to every key on the proxy, including keys made by hand.
   - Every entry is validated, and every reference (team, budget, model) is resolved, before the
@@ -191,7 +191,7 @@ options:
     type: bool
     default: true
 notes:
-  - Newly generated keys are returned once, in RV(api_keys). Set C(no_log: true) on the task and
+  - Newly generated keys are returned once, in RV(api_keys). Set C(no_log=true) on the task and
     store them (the C(llmops.litellm.access) role can write them to a vault-encrypted file or an
     AWX artifact).
 seealso:

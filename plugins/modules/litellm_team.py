@@ -10,7 +10,7 @@ module: litellm_team
 short_description: Manage a LiteLLM team, its limits and its members
 version_added: 0.1.0
 description:
-  - Creates, updates or deletes a LiteLLM team: allowed models, budgets, rate limits, blocked
+  - Creates, updates or deletes a LiteLLM team, with its allowed models, budgets, rate limits, blocked
     flag, metadata and members with their roles.
   - The team is identified by O(team_id) when given, else by O(team_alias). LiteLLM does not
     enforce unique team aliases, so an alias shared by several teams is refused.

@@ -99,7 +99,7 @@ def stack_containers(stack: Stack) -> list[dict]:
 # Steady state first (no traffic yet), then traffic, then the alert path, then re-converges
 # (which restart the proxy and so reset its counters).
 MODULE_ORDER = ["test_containers", "test_isolation", "test_monitoring", "test_traffic", "test_secrets",
-                "test_alerting", "test_reconverge"]
+                "test_alerting", "test_dashboards", "test_reconverge"]
 
 
 def pytest_collection_modifyitems(items):

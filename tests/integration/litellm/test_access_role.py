@@ -91,7 +91,7 @@ def _delta(before: int | None, after: int | None) -> int | None:
 
 
 def test_check_mode_predicts_changes_without_writing(role_runs):
-    _, runs = role_runs
+    runs = role_runs[1]
     check = runs[0]
     assert check["recap"]["changed"] >= 2, check["output"][-3000:]
     assert check["writes"] in (None, 0)
@@ -99,7 +99,7 @@ def test_check_mode_predicts_changes_without_writing(role_runs):
 
 
 def test_first_apply_creates_everything(role_runs):
-    _, runs = role_runs
+    runs = role_runs[1]
     first = runs[1]
     assert first["recap"]["changed"] >= 3, first["output"][-3000:]
     if first["writes"] is not None:
@@ -108,7 +108,7 @@ def test_first_apply_creates_everything(role_runs):
 
 
 def test_second_apply_changes_nothing_and_writes_nothing(role_runs):
-    _, runs = role_runs
+    runs = role_runs[1]
     again = runs[2]
     assert again["recap"]["changed"] == 0, again["output"][-3000:]
     assert again["writes"] in (None, 0)
@@ -154,3 +154,20 @@ def test_preflight_refuses_generated_keys_without_a_destination(target, tmp_path
     assert completed.returncode != 0
     assert "would be lost" in completed.stdout
     assert _delta(before, writes(target)) in (None, 0)
+
+
+def test_new_keys_can_go_to_an_awx_artifact_instead(target, tmp_path):
+    variables = declarations(tmp_path, [{"key_alias": PREFIX + "role-key-stats"}])
+    variables["access_litellm_keys"] = variables["access_litellm_keys"][-1:]
+    variables["access_litellm_new_keys_file"] = ""
+    variables["access_litellm_new_keys_vault_password_file"] = ""
+    variables["access_litellm_new_keys_set_stats"] = True
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(variables))
+    env = ansible_env(target, tmp_path)
+    env["ANSIBLE_SHOW_CUSTOM_STATS"] = "true"
+    completed = run_playbook(PLAYBOOK, env, "-e", f"@{vars_file}")
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    stats_line = completed.stdout[completed.stdout.index("CUSTOM STATS") :]
+    assert re.search(r'"%s": "sk-[A-Za-z0-9_-]{16,}"' % re.escape(PREFIX + "role-key-stats"), stats_line)
+    assert not (tmp_path / "new-keys.vault.yml").exists()

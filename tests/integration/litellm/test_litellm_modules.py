@@ -890,7 +890,7 @@ def case_results(target, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("litellm-cases")
     with contextlib.ExitStack() as stack:
         targets = [target]
-        for _ in list(LANES)[1:]:
+        for _lane in list(LANES)[1:]:
             if REAL:
                 targets.append(target)
                 continue

@@ -93,7 +93,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         simulator.record_request(method, route)
         handler = ROUTES.get((method, route))
         if handler is None:
-            known = any(path == route for _, path in ROUTES)
+            known = any(path == route for _method, path in ROUTES)
             self._send(405 if known else 404, {"detail": "Method Not Allowed" if known else "Not Found"})
             return
         try:

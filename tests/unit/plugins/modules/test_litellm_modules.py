@@ -1,0 +1,255 @@
+"""The LiteLLM modules in-process: documentation against argument specs, argument handling,
+check mode, and the bulk module's merge and exclusive logic (the simulator runs in a thread)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "sim"))
+
+from litellm_sim.testing import api, make_collection_importable  # noqa: E402
+
+make_collection_importable()
+
+from ansible.module_utils.testing import patch_module_args  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.doc_fragments.litellm import ModuleDocFragment  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils import litellm as ll  # noqa: E402
+
+MODULES = (
+    "litellm_key",
+    "litellm_keys",
+    "litellm_key_info",
+    "litellm_team",
+    "litellm_team_info",
+    "litellm_budget",
+    "litellm_budget_info",
+)
+MASTER_KEY = "sk-unit-modules-master-01"
+
+
+def load(name: str):
+    return importlib.import_module(f"ansible_collections.llmops.litellm.plugins.modules.{name}")
+
+
+def module_spec(module) -> dict:
+    if hasattr(module, "argument_spec"):
+        return module.argument_spec()
+    if hasattr(module, "key_options"):
+        return ll.litellm_argument_spec(**module.key_options())
+    captured = {}
+
+    class Capture(Exception):
+        pass
+
+    def fake(argument_spec, **kwargs):
+        captured.update(argument_spec)
+        raise Capture
+
+    original = module.AnsibleModule
+    module.AnsibleModule = fake
+    try:
+        with pytest.raises(Capture):
+            module.main()
+    finally:
+        module.AnsibleModule = original
+    return captured
+
+
+def documented_options(module) -> dict:
+    options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    options.update(yaml.safe_load(module.DOCUMENTATION)["options"])
+    return options
+
+
+def compare(spec: dict, docs: dict, where: str) -> list[str]:
+    problems = []
+    if set(spec) != set(docs):
+        problems.append(f"{where}: spec {sorted(set(spec) - set(docs))} vs docs {sorted(set(docs) - set(spec))}")
+    for name in set(spec) & set(docs):
+        option, doc = spec[name], docs[name]
+        for attribute in ("type", "elements", "choices", "default"):
+            expected = option.get(attribute, "str" if attribute == "type" else None)
+            if attribute == "default" and expected is None and doc.get("default") is None:
+                continue
+            if expected != doc.get(attribute, "str" if attribute == "type" else None):
+                problems.append(f"{where}.{name}.{attribute}: spec {expected!r} != docs {doc.get(attribute)!r}")
+        if bool(option.get("required")) != bool(doc.get("required")):
+            problems.append(f"{where}.{name}.required differs")
+        if "options" in option or "suboptions" in doc:
+            problems.extend(compare(option.get("options", {}), doc.get("suboptions", {}), f"{where}.{name}"))
+    return problems
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_documentation_matches_the_argument_spec(name):
+    module = load(name)
+    assert compare(module_spec(module), documented_options(module), name) == []
+    assert yaml.safe_load(module.EXAMPLES)
+    assert yaml.safe_load(module.RETURN)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_secret_options_are_no_log(name):
+    spec = module_spec(load(name))
+    assert spec["master_key"]["no_log"] is True
+    if "key" in spec:
+        assert spec["key"]["no_log"] is True
+
+
+@pytest.fixture(scope="module")
+def sim():
+    from litellm_sim import start  # noqa: PLC0415 - importing litellm is slow, only tests that need it pay
+
+    server, _thread = start(MASTER_KEY)
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture
+def run(sim, capsys):
+    api(sim.url, None, "POST", "/_sim/reset", {})
+
+    def invoke(name: str, check_mode: bool = False, connection: bool = True, **args) -> dict:
+        if connection:
+            args.setdefault("api_base", sim.url)
+            args.setdefault("master_key", MASTER_KEY)
+        args["_ansible_check_mode"] = check_mode
+        args["_ansible_diff"] = True
+        with patch_module_args(args), pytest.raises(SystemExit):
+            load(name).main()
+        return json.loads(capsys.readouterr().out)
+
+    return invoke
+
+
+def writes(sim) -> int:
+    return api(sim.url, None, "GET", "/_sim/stats")[1]["writes"]
+
+
+def test_key_create_check_run_check_run(run, sim):
+    outcomes = []
+    for check in (True, False, True, False):
+        before = writes(sim)
+        result = run("litellm_key", check_mode=check, key_alias="unit", models=["gpt-4o"], max_budget=2)
+        outcomes.append((result["changed"], writes(sim) - before, "api_key" in result))
+    assert outcomes == [(True, 0, False), (True, 1, True), (False, 0, False), (False, 0, False)]
+
+
+def test_connection_options_fall_back_to_the_environment(run, sim, monkeypatch):
+    monkeypatch.setenv("LITELLM_API_BASE", sim.url)
+    monkeypatch.setenv("LITELLM_MASTER_KEY", MASTER_KEY)
+    result = run("litellm_key_info", connection=False)
+    assert result["keys"] == []
+    assert "failed" not in result
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        ({"master_key": ""}, "master_key is required"),
+        ({"api_base": ""}, "api_base is required"),
+        ({"timeout": 0}, "timeout must be a positive number"),
+    ],
+)
+def test_missing_connection_settings_are_named(run, monkeypatch, args, fragment):
+    monkeypatch.delenv("LITELLM_API_BASE", raising=False)
+    monkeypatch.delenv("LITELLM_MASTER_KEY", raising=False)
+    result = run("litellm_budget_info", **args)
+    assert result["failed"] is True
+    assert fragment in result["msg"]
+
+
+def test_key_diff_never_contains_the_key_value(run):
+    value = "sk-unit-declared-value-0001"
+    result = run("litellm_key", check_mode=True, key_alias="secret", key=value)
+    assert value not in json.dumps(result["diff"])
+    assert result["changed"] is True
+
+
+def test_team_module_check_mode_then_apply(run, sim):
+    args = {
+        "team_alias": "unit-team",
+        "models": ["gpt-4o"],
+        "max_budget": 5,
+        "members": [{"user_id": "u1", "role": "admin"}],
+    }
+    assert run("litellm_team", check_mode=True, **args)["changed"] is True
+    assert writes(sim) == 0
+    created = run("litellm_team", **args)
+    assert created["team"]["members"] == [{"user_id": "u1", "role": "admin"}]
+    assert created["team"]["managed"] is True
+    assert run("litellm_team", **args)["changed"] is False
+
+
+def test_budget_module_reports_changed_fields(run):
+    run("litellm_budget", budget_id="unit-budget", max_budget=5, budget_duration="30d")
+    result = run("litellm_budget", budget_id="unit-budget", max_budget=6, budget_duration="30d")
+    assert result["changes"] == ["max_budget"]
+    assert result["diff"]["before"]["max_budget"] == 5 and result["diff"]["after"]["max_budget"] == 6
+
+
+# litellm_keys internals -------------------------------------------------------------------
+
+
+def bulk_params(**values) -> dict:
+    params = {
+        "keys": [],
+        "key_defaults": {},
+        "exclusive": False,
+        "exclusive_action": "block",
+        "exclusive_scope": "managed",
+        "master_key": MASTER_KEY,
+        "validate_models": True,
+    }
+    params.update(values)
+    return params
+
+
+def test_declared_keys_fill_unset_options_from_defaults_then_builtins():
+    bulk = load("litellm_keys")
+    entry = dict.fromkeys(ll.key_option_spec())
+    declared = bulk.declared_keys(
+        bulk_params(
+            keys=[dict(entry, key_alias="a", models=[]), dict(entry, key_alias="b", max_budget=9)],
+            key_defaults={"models": ["gpt-4o"], "max_budget": 1, "state": None},
+        )
+    )
+    assert [(d["key_alias"], d["models"], d["max_budget"], d["state"], d["clear_fields"]) for d in declared] == [
+        ("a", [], 1, "present", []),
+        ("b", ["gpt-4o"], 9, "present", []),
+    ]
+
+
+def test_exclusive_candidates_respect_scope_blocked_keys_and_the_callers_own_key():
+    bulk = load("litellm_keys")
+    marker = {ll.MANAGED_MARKER_KEY: ll.MANAGED_MARKER_VALUE}
+    records = [
+        {"key_alias": "declared", "token": "1", "metadata": marker},
+        {"key_alias": "managed", "token": "2", "metadata": marker},
+        {"key_alias": "managed-blocked", "token": "3", "metadata": marker, "blocked": True},
+        {"key_alias": "hand-made", "token": "4", "metadata": {}},
+        {"key_alias": None, "token": "5", "metadata": {}},
+        {"key_alias": "caller", "token": ll.token_hash(MASTER_KEY), "metadata": marker},
+    ]
+
+    def aliases(**values):
+        return [r["key_alias"] for r in bulk.prune_candidates(records, {"declared"}, bulk_params(**values))]
+
+    assert aliases() == []
+    assert aliases(exclusive=True) == ["managed"]
+    assert aliases(exclusive=True, exclusive_action="delete") == ["managed", "managed-blocked"]
+    assert aliases(exclusive=True, exclusive_scope="all") == ["managed", "hand-made", None]
+
+
+def test_bulk_failure_before_writes_keeps_the_result_shape(run, sim):
+    result = run("litellm_keys", keys=[{"key_alias": "a"}, {"key_alias": "a"}])
+    assert result["failed"] is True
+    assert "listed more than once: a" in result["msg"]
+    assert result["created"] == [] and result["api_keys"] == {}
+    assert writes(sim) == 0
