@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Send a bounded stream of chat completions through a LiteLLM proxy, as a looping agent would.
 
 Stops at the first of: --max-requests sent, --duration seconds elapsed, --stop-file present.
@@ -37,7 +36,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def send(url: str, key: str, model: str, i: int) -> int:
     body = json.dumps({"model": model, "messages": [{"role": "user", "content": f"step {i}: keep going"}]}).encode()
-    req = urllib.request.Request(
+    req = urllib.request.Request(  # noqa: S310 - the URL is checked in parse_args
         f"{url.rstrip('/')}/v1/chat/completions",
         data=body,
         method="POST",

@@ -217,7 +217,7 @@ def test_every_route_is_tested(workdir: Path) -> None:
     for variant in ("defaults", "extras"):
         receivers = {r["receiver"] for r in config(workdir, variant)["route"]["routes"]}
         receivers.add(config(workdir, variant)["route"]["receiver"])
-        tested = {receiver for v, receiver, _ in ROUTE_CASES if v == variant}
+        tested = {receiver for v, receiver, _labels in ROUTE_CASES if v == variant}
         assert receivers <= tested, f"{variant}: no routing case for {sorted(receivers - tested)}"
 
 
@@ -259,7 +259,7 @@ def notification(status: str, alerts: list[tuple[dict, dict]]) -> dict:
         }
         for i, (labels, annotations) in enumerate(alerts)
     ]
-    common = dict(set.intersection(*(set(labels.items()) for labels, _ in alerts)))
+    common = dict(set.intersection(*(set(labels.items()) for labels, _annotations in alerts)))
     return {
         "receiver": "slack-critical",
         "status": status,

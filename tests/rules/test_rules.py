@@ -332,7 +332,7 @@ def test_ansible_template_renders_like_plain_jinja(workdir: Path, tmp_path: Path
     """ansible.builtin.template, which the role uses, produces the same rules as the plain render."""
     pairs = [(t, tmp_path / t.name.removesuffix(".j2")) for t in rule_templates()]
     render_with_ansible(tmp_path, sorted((ROLE / "defaults" / "main").glob("*.yml")), pairs)
-    for _, by_ansible in pairs:
+    for _template, by_ansible in pairs:
         plain = workdir / by_ansible.name
         assert yaml.safe_load(by_ansible.read_text()) == yaml.safe_load(plain.read_text()), plain.name
 

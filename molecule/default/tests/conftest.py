@@ -1,7 +1,6 @@
 """Shared facts about the scenario's stack, read from its inventory and secret files."""
 
 import json
-import os
 import subprocess
 import time
 import urllib.parse
@@ -53,7 +52,9 @@ def stack() -> Stack:
 
 def http_json(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - URLs are the stack's own 127.0.0.1 ports
         raw = resp.read()
     return json.loads(raw) if raw else {}
@@ -98,8 +99,16 @@ def stack_containers(stack: Stack) -> list[dict]:
 
 # Steady state first (no traffic yet), then traffic, then the alert path, then re-converges
 # (which restart the proxy and so reset its counters).
-MODULE_ORDER = ["test_containers", "test_isolation", "test_monitoring", "test_traffic", "test_secrets",
-                "test_alerting", "test_dashboards", "test_reconverge"]
+MODULE_ORDER = [
+    "test_containers",
+    "test_isolation",
+    "test_monitoring",
+    "test_traffic",
+    "test_secrets",
+    "test_alerting",
+    "test_dashboards",
+    "test_reconverge",
+]
 
 
 def pytest_collection_modifyitems(items):

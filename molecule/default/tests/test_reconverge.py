@@ -12,7 +12,10 @@ def _playbook(*extra: str) -> subprocess.CompletedProcess:
     inventory = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory")
     return subprocess.run(
         ["ansible-playbook", "-i", inventory, "llmops.litellm.site", *extra],
-        capture_output=True, text=True, timeout=900, check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 
@@ -23,12 +26,24 @@ def _starts(stack) -> dict[str, tuple[str, str]]:
 def test_changing_the_model_list_restarts_only_the_proxy(stack):
     before = _starts(stack)
     models = [
-        {"model_name": "fake-gpt", "litellm_params": {
-            "model": "openai/fake-gpt", "api_base": f"http://{stack.name}-fake-upstream:8080/v1",
-            "api_key": "fake-upstream-key", "input_cost_per_token": 0.000001, "output_cost_per_token": 0.000002}},
-        {"model_name": "fake-gpt-mini", "litellm_params": {
-            "model": "openai/fake-gpt-mini", "api_base": f"http://{stack.name}-fake-upstream:8080/v1",
-            "api_key": "fake-upstream-key"}},
+        {
+            "model_name": "fake-gpt",
+            "litellm_params": {
+                "model": "openai/fake-gpt",
+                "api_base": f"http://{stack.name}-fake-upstream:8080/v1",
+                "api_key": "fake-upstream-key",
+                "input_cost_per_token": 0.000001,
+                "output_cost_per_token": 0.000002,
+            },
+        },
+        {
+            "model_name": "fake-gpt-mini",
+            "litellm_params": {
+                "model": "openai/fake-gpt-mini",
+                "api_base": f"http://{stack.name}-fake-upstream:8080/v1",
+                "api_key": "fake-upstream-key",
+            },
+        },
     ]
     changed = _playbook("-e", json.dumps({"proxy_model_list": models}))
     assert changed.returncode == 0, changed.stdout[-3000:]
@@ -41,12 +56,15 @@ def test_changing_the_model_list_restarts_only_the_proxy(stack):
         assert back.returncode == 0, back.stdout[-3000:]
 
 
-@pytest.mark.parametrize(("extra_vars", "named"), [
-    ({"prometheus_scrape_interval": "1s"}, "prometheus_scrape_interval"),
-    ({"proxy_master_key": ""}, "proxy_master_key"),
-    ({"proxy_litellm_version": "1.82.7"}, "proxy_litellm_version"),
-    ({"proxy_model_list": [{"model_name": "bare", "litellm_params": {"model": "gpt-4o"}}]}, "proxy_model_list[0]"),
-])
+@pytest.mark.parametrize(
+    ("extra_vars", "named"),
+    [
+        ({"prometheus_scrape_interval": "1s"}, "prometheus_scrape_interval"),
+        ({"proxy_master_key": ""}, "proxy_master_key"),
+        ({"proxy_litellm_version": "1.82.7"}, "proxy_litellm_version"),
+        ({"proxy_model_list": [{"model_name": "bare", "litellm_params": {"model": "gpt-4o"}}]}, "proxy_model_list[0]"),
+    ],
+)
 def test_bad_input_fails_in_preflight_naming_the_variable(stack, extra_vars, named):
     before = _starts(stack)
     result = _playbook("-e", json.dumps(extra_vars))

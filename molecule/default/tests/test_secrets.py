@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import stack_containers
 
-SECRET_FILES = ["proxy_master_key_body", "proxy_salt_key", "postgres_password", "postgres_db_password", "redis_password"]
+SECRET_FILES = [
+    "proxy_master_key_body",
+    "proxy_salt_key",
+    "postgres_password",
+    "postgres_db_password",
+    "redis_password",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +34,16 @@ def test_secrets_absent_from_the_ansible_log(secrets):
 
 def test_secrets_absent_from_container_metadata(stack, secrets):
     for c in stack_containers(stack):
-        meta = repr({"env": c["Config"]["Env"], "labels": c["Config"]["Labels"], "cmd": c["Config"]["Cmd"],
-                     "entrypoint": c["Config"]["Entrypoint"], "args": c["Args"], "health": c["Config"].get("Healthcheck")})
+        meta = repr(
+            {
+                "env": c["Config"]["Env"],
+                "labels": c["Config"]["Labels"],
+                "cmd": c["Config"]["Cmd"],
+                "entrypoint": c["Config"]["Entrypoint"],
+                "args": c["Args"],
+                "health": c["Config"].get("Healthcheck"),
+            }
+        )
         leaked = [name for name, value in secrets.items() if value in meta]
         assert leaked == [], f"{c['Name']} carries {leaked}"
 
@@ -42,14 +56,17 @@ def test_secrets_absent_from_container_logs(stack, secrets):
         assert leaked == [], f"{c['Name']} logged {leaked}"
 
 
-@pytest.mark.parametrize("relpath", [
-    "proxy/config.yaml",
-    "postgres/secrets/superuser-password",
-    "postgres/secrets/app-password",
-    "redis/redis.conf",
-    "prometheus/secrets/litellm-scrape-key",
-    "alertmanager/secrets/slack-webhook-url",
-])
+@pytest.mark.parametrize(
+    "relpath",
+    [
+        "proxy/config.yaml",
+        "postgres/secrets/superuser-password",
+        "postgres/secrets/app-password",
+        "redis/redis.conf",
+        "prometheus/secrets/litellm-scrape-key",
+        "alertmanager/secrets/slack-webhook-url",
+    ],
+)
 def test_secret_files_are_private(stack, relpath):
     mode = stat.S_IMODE((Path(f"/etc/llmops/{stack.name}") / relpath).stat().st_mode)
     assert mode & 0o077 == 0, f"{relpath} is {oct(mode)}"

@@ -62,8 +62,14 @@ def _one_request(client, i: int):
 def test_prometheus_counts_exactly_the_requests_and_tokens_sent(stack, client):
     # Start from a settled counter: the previous tests' requests must be scraped first.
     wait_for(lambda: prom_scalar(stack, 'up{job="litellm"}') == 1.0, 60, what="the proxy target up")
-    before = {m: None for m in ("litellm_requests_metric_total", "litellm_input_tokens_metric_total",
-                                "litellm_output_tokens_metric_total", "litellm_spend_metric_total")}
+    before = dict.fromkeys(
+        (
+            "litellm_requests_metric_total",
+            "litellm_input_tokens_metric_total",
+            "litellm_output_tokens_metric_total",
+            "litellm_spend_metric_total",
+        )
+    )
 
     def settled():
         values = {m: _counter(stack, m) for m in before}
@@ -84,7 +90,9 @@ def test_prometheus_counts_exactly_the_requests_and_tokens_sent(stack, client):
     after = {m: _counter(stack, m) for m in before}
     assert after["litellm_requests_metric_total"] - baseline["litellm_requests_metric_total"] == REQUESTS
     assert after["litellm_input_tokens_metric_total"] - baseline["litellm_input_tokens_metric_total"] == prompt_sent
-    assert after["litellm_output_tokens_metric_total"] - baseline["litellm_output_tokens_metric_total"] == completion_sent
+    assert (
+        after["litellm_output_tokens_metric_total"] - baseline["litellm_output_tokens_metric_total"] == completion_sent
+    )
     assert after["litellm_spend_metric_total"] - baseline["litellm_spend_metric_total"] > 0
 
 
@@ -92,7 +100,9 @@ def test_requests_were_spread_over_several_workers(stack):
     # Each worker that recorded a sample writes its own counter_<pid>.db in the instance's metrics folder.
     files = subprocess.run(
         ["docker", "exec", f"{stack.name}-proxy-1", "ls", "/run/litellm-metrics"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     pids = {f.split("_")[-1].removesuffix(".db") for f in files if f.startswith("counter_")}
     assert len(pids) >= 2, f"only {len(pids)} worker(s) recorded requests: {files}"
