@@ -13,7 +13,7 @@ ANSIBLE_ARGS ?=
 
 .PHONY: up down test setup venv docker collection images lint unit integration rules molecule bench clean
 
-up: setup ## Bring the whole stack up on this host
+up: venv docker collection ## Bring the whole stack up on this host (site.yml builds missing images itself)
 	$(VENV)/bin/ansible-playbook -i $(INVENTORY) playbooks/site.yml $(ANSIBLE_ARGS)
 	@$(VENV)/bin/ansible-playbook -i $(INVENTORY) playbooks/endpoints.yml
 

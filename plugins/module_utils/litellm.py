@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.urls import open_url
+from ansible.module_utils.urls import Request, make_context
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import (
     FieldChange,
     changed_fields,
@@ -260,13 +260,22 @@ def server_message(body: bytes) -> str:
 
 
 class LiteLLMClient:
-    """Minimal client for the LiteLLM management API, built on ``open_url``."""
+    """Minimal client for the LiteLLM management API, built on ``ansible.module_utils.urls``."""
 
     def __init__(self, api_base: str, master_key: str, validate_certs: bool = True, timeout: int = 30) -> None:
         self.api_base = api_base.rstrip("/")
         self._master_key = master_key
         self.validate_certs = validate_certs
         self.timeout = timeout
+        # Building a TLS context loads the CA store (~30 ms); open_url would do it on every call,
+        # which dominates a reconcile of hundreds of keys, so one context serves the whole run.
+        self._request = Request(
+            validate_certs=validate_certs,
+            timeout=timeout,
+            http_agent=USER_AGENT,
+            follow_redirects="safe",
+            context=make_context(validate_certs=validate_certs),
+        )
 
     def url(self, path: str, query: Optional[Mapping[str, Any]] = None) -> str:
         url = self.api_base + path
@@ -285,16 +294,7 @@ class LiteLLMClient:
         if data is not None:
             headers["Content-Type"] = "application/json"
         try:
-            response = open_url(
-                url,
-                data=data,
-                headers=headers,
-                method=method,
-                validate_certs=self.validate_certs,
-                timeout=self.timeout,
-                http_agent=USER_AGENT,
-                follow_redirects="safe",
-            )
+            response = self._request.open(method, url, data=data, headers=headers)
             raw = response.read()
         except HTTPError as exc:
             raise self._http_error(method, url, exc) from None
