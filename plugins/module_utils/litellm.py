@@ -1106,11 +1106,7 @@ def find_team(client: LiteLLMClient, team_id: Optional[str], team_alias: Optiona
             "team_alias %r matches %s teams (%s); LiteLLM does not enforce unique team aliases, so set team_id"
             % (team_alias, len(teams), ", ".join(sorted(team["team_id"] for team in teams)))
         )
-    match = unique.get(team_alias)
-    if match is None:
-        return None
-    # /team/list omits nothing we compare, but /team/info is the documented single-team view.
-    return client.team_info(match["team_id"]) or match
+    return unique.get(team_alias)
 
 
 # Budgets ----------------------------------------------------------------------------------

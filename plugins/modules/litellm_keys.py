@@ -168,6 +168,7 @@ options:
     description:
       - Block or delete the keys on the proxy that are not in O(keys).
       - The key used as O(master_key), when it is a virtual key, is never touched.
+      - An empty O(keys) list with O(exclusive=true) blocks (or deletes) every key in scope.
     type: bool
     default: false
   exclusive_action:

@@ -5,7 +5,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import stack_containers
+from conftest import prom_query, stack_containers, wait_for
 
 
 def _playbook(*extra: str) -> subprocess.CompletedProcess:
@@ -72,3 +72,27 @@ def test_bad_input_fails_in_preflight_naming_the_variable(stack, extra_vars, nam
     assert named in result.stdout
     assert "PLAY [Check" in result.stdout and "PLAY [Networks]" not in result.stdout
     assert _starts(stack) == before
+
+
+def test_scaling_out_runs_and_scrapes_every_instance(stack):
+    scaled = _playbook("-e", json.dumps({"proxy_instances": 2}))
+    assert scaled.returncode == 0, scaled.stdout[-3000:]
+    try:
+        containers = {c["Name"].lstrip("/"): c for c in stack_containers(stack)}
+        instances = [containers[f"{stack.name}-proxy-{i}"] for i in (1, 2)]
+        assert all(c["State"]["Health"]["Status"] == "healthy" for c in instances)
+        # Each instance counts in its own tmpfs: two instances never wipe each other's samples.
+        for c in instances:
+            mounts = {m["Target"]: m["Type"] for m in c["HostConfig"].get("Mounts") or []}
+            assert mounts.get("/run/litellm-metrics") == "tmpfs", c["Name"]
+
+        def both_up():
+            ups = prom_query(stack, 'up{job="litellm"}')
+            return len(ups) == 2 and all(u["value"][1] == "1" for u in ups)
+
+        wait_for(both_up, 90, 3, "both proxy instances up in Prometheus")
+    finally:
+        back = _playbook()
+        assert back.returncode == 0, back.stdout[-3000:]
+    names = {c["Name"].lstrip("/") for c in stack_containers(stack)}
+    assert f"{stack.name}-proxy-2" not in names

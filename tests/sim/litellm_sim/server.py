@@ -1,6 +1,7 @@
 """HTTP front of the simulator: stdlib ``ThreadingHTTPServer``, JSON in and out.
 
-Routes mirror the LiteLLM proxy's management API (see ``state.Simulator``). Test-only
+Routes mirror the LiteLLM proxy's management API (see ``state.Simulator``); a GET with a query
+parameter the LiteLLM route does not declare is refused with 422, as bodies are. Test-only
 routes live under ``/_sim/`` and need no credential:
 
 - ``GET /_sim/stats``: request and write counters (writes = POSTs to mutating routes,
@@ -51,6 +52,63 @@ ROUTES = {
 }
 
 
+# Query parameters each GET route declares in LiteLLM (FastAPI ignores any other; the simulator
+# refuses them, so a misspelt filter, which would silently list every key, fails the tests).
+QUERY_PARAMETERS = {
+    "/key/list": frozenset(
+        [
+            "page",
+            "size",
+            "user_id",
+            "team_id",
+            "organization_id",
+            "key_hash",
+            "key_alias",
+            "search",
+            "return_full_object",
+            "include_team_keys",
+            "include_created_by_keys",
+            "sort_by",
+            "sort_order",
+            "expand",
+            "status",
+            "project_id",
+            "access_group_id",
+            "agent_id",
+            "substring_matching",
+            "expires",
+        ]
+    ),
+    "/key/info": frozenset(["key"]),
+    "/team/info": frozenset(["team_id", "key_limit"]),
+    "/team/list": frozenset(["user_id", "organization_id"]),
+    "/budget/list": frozenset(),
+    "/v1/models": frozenset(
+        [
+            "return_wildcard_routes",
+            "team_id",
+            "include_model_access_groups",
+            "only_model_access_groups",
+            "include_metadata",
+            "fallback_type",
+            "scope",
+            "healthy_only",
+            "client_version",
+        ]
+    ),
+}
+QUERY_PARAMETERS["/models"] = QUERY_PARAMETERS["/v1/models"]
+
+
+def unknown_query_parameters(route: str, query: dict[str, str]) -> list[dict[str, Any]]:
+    allowed = QUERY_PARAMETERS.get(route, frozenset())
+    return [
+        {"type": "extra_forbidden", "loc": ["query", name], "msg": "Extra inputs are not permitted"}
+        for name in query
+        if name not in allowed
+    ]
+
+
 class SimulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -98,6 +156,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             return
         try:
             simulator.authenticate(self.headers.get("Authorization"))
+            unknown = unknown_query_parameters(route, query) if method == "GET" else []
+            if unknown:
+                raise RequestInvalid(unknown)
             body = json.loads(raw) if raw else None
             status, payload = getattr(simulator, handler)(query, body)
         except json.JSONDecodeError as exc:

@@ -1,0 +1,172 @@
+"""The simulator reproduces the LiteLLM behaviours its docstrings claim (one test per claim)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from litellm_sim import start
+from litellm_sim.testing import api
+
+MASTER_KEY = "sk-sim-test-master-0001"
+
+
+@pytest.fixture(scope="module")
+def server():
+    simulator_server, _thread = start(MASTER_KEY)
+    yield simulator_server
+    simulator_server.shutdown()
+
+
+@pytest.fixture
+def call(server):
+    api(server.url, None, "POST", "/_sim/reset", {})
+
+    def request(method: str, path: str, body=None, key: str | None = MASTER_KEY):
+        return api(server.url, key, method, path, body)
+
+    return request
+
+
+def test_unknown_body_fields_are_refused_even_when_nested(call):
+    status, body = call(
+        "POST", "/team/new", {"team_alias": "t", "members_with_roles": [{"user_id": "u", "role": "user", "rol": 1}]}
+    )
+    assert status == 422
+    assert body["detail"] == [
+        {
+            "type": "extra_forbidden",
+            "loc": ["body", "members_with_roles", 0, "rol"],
+            "msg": "Extra inputs are not permitted",
+        }
+    ]
+
+
+def test_litellm_type_errors_come_from_its_own_models(call):
+    status, body = call("POST", "/key/generate", {"max_budget": "lots"})
+    assert status == 422
+    assert body["detail"][0]["loc"] == ["body", "max_budget"]
+    assert body["detail"][0]["type"] == "float_parsing"
+
+
+def test_unknown_query_parameters_are_refused(call):
+    status, body = call("GET", "/key/list?key_alais=x")
+    assert status == 422
+    assert body["detail"][0]["loc"] == ["query", "key_alais"]
+
+
+def test_a_wrong_master_key_gets_litellms_401(call):
+    status, body = call("GET", "/key/list", key="sk-not-the-master-key")
+    assert status == 401
+    assert body["error"]["type"] == "token_not_found_in_db"
+    assert body["error"]["code"] == "401"
+    status, body = call("GET", "/key/list", key="no-prefix-key")
+    assert status == 401 and "expected to start with 'sk-'" in body["error"]["message"]
+
+
+def test_key_aliases_are_unique(call):
+    assert call("POST", "/key/generate", {"key_alias": "a"})[0] == 200
+    status, body = call("POST", "/key/generate", {"key_alias": "a"})
+    assert status == 400
+    assert body["error"]["param"] == "key_alias"
+
+
+def test_list_pagination_defaults_to_10_and_caps_at_100(call):
+    for index in range(12):
+        call("POST", "/key/generate", {"key_alias": f"k{index}"})
+    status, page = call("GET", "/key/list")
+    assert status == 200
+    assert (len(page["keys"]), page["total_count"], page["total_pages"]) == (10, 12, 2)
+    assert all(len(token) == 64 for token in page["keys"])
+    assert call("GET", "/key/list?size=101")[0] == 422
+    assert call("GET", "/key/list?page=0")[0] == 422
+    status, page = call("GET", "/key/list?page=2&return_full_object=true")
+    assert [key["key_alias"] for key in page["keys"]] == ["k1", "k0"]
+
+
+def test_key_info_by_hash_and_the_deleted_archive(call):
+    created = call("POST", "/key/generate", {"key_alias": "i"})[1]
+    assert created["token"] == hashlib.sha256(created["key"].encode()).hexdigest()
+    status, info = call("GET", f"/key/info?key={created['token']}")
+    assert status == 200 and info["info"]["status"] == "active" and "token" not in info["info"]
+    assert call("POST", "/key/delete", {"keys": [created["token"]]})[1] == {"deleted_keys": [created["token"]]}
+    assert call("GET", f"/key/info?key={created['token']}")[1]["info"]["status"] == "deleted"
+    assert call("GET", "/key/info?key=" + "0" * 64)[0] == 404
+
+
+def test_deleting_a_missing_key_is_404(call):
+    status, body = call("POST", "/key/delete", {"keys": ["0" * 64]})
+    assert status == 404
+    assert body["error"]["message"] == "{'error': 'No keys found'}"
+
+
+def test_metadata_is_replaced_on_update_but_metadata_backed_fields_merge(call):
+    created = call("POST", "/key/generate", {"key_alias": "m", "metadata": {"a": 1}, "model_rpm_limit": {"x": 1}})[1]
+    assert created["metadata"] == {"a": 1, "model_rpm_limit": {"x": 1}}
+    updated = call("POST", "/key/update", {"key": created["token"], "metadata": {"b": 2}})[1]
+    assert updated["metadata"] == {"b": 2}
+    updated = call("POST", "/key/update", {"key": created["token"], "tpm_limit_type": "best_effort_throughput"})[1]
+    assert updated["metadata"] == {"b": 2, "tpm_limit_type": "best_effort_throughput"}
+
+
+def test_soft_budget_creates_a_budget_row(call):
+    created = call("POST", "/key/generate", {"key_alias": "s", "soft_budget": 3})[1]
+    budgets = call("GET", "/budget/list")[1]
+    assert [(b["budget_id"], b["soft_budget"]) for b in budgets] == [(created["budget_id"], 3)]
+    listed = call("GET", "/key/list?return_full_object=true&key_alias=s")[1]["keys"][0]
+    assert listed["litellm_budget_table"]["soft_budget"] == 3
+
+
+def test_team_deletion_deletes_its_keys_and_needs_every_team(call):
+    team = call("POST", "/team/new", {"team_alias": "t"})[1]
+    call("POST", "/key/generate", {"key_alias": "tk", "team_id": team["team_id"]})
+    status, body = call("POST", "/team/delete", {"team_ids": [team["team_id"], "missing"]})
+    assert status == 404 and body == {"detail": {"error": "Team not found, passed team_id=missing"}}
+    assert call("POST", "/team/delete", {"team_ids": [team["team_id"]]})[0] == 200
+    assert call("GET", "/key/list?key_alias=tk")[1]["total_count"] == 0
+
+
+def test_master_key_teams_get_the_proxy_admin_and_aliases_may_repeat(call):
+    first = call("POST", "/team/new", {"team_alias": "same"})[1]
+    assert first["members_with_roles"] == [{"user_id": "default_user_id", "user_email": None, "role": "admin"}]
+    assert call("POST", "/team/new", {"team_alias": "same"})[0] == 200
+
+
+def test_removing_a_member_deletes_their_team_keys(call):
+    team = call("POST", "/team/new", {"team_alias": "t", "members_with_roles": [{"user_id": "u", "role": "user"}]})[1]
+    call("POST", "/key/generate", {"key_alias": "uk", "team_id": team["team_id"], "user_id": "u"})
+    assert call("POST", "/team/member_delete", {"team_id": team["team_id"], "user_id": "u"})[0] == 200
+    assert call("GET", "/key/list?key_alias=uk")[1]["total_count"] == 0
+    status, body = call("POST", "/team/member_delete", {"team_id": team["team_id"], "user_id": "u"})
+    assert status == 400 and body == {"detail": {"error": "User not found in team"}}
+
+
+def test_admin_members_and_regeneration_need_a_licence(call, server):
+    team = call("POST", "/team/new", {"team_alias": "t"})[1]
+    status, _body = call(
+        "POST", "/team/member_add", {"team_id": team["team_id"], "member": {"user_id": "a", "role": "admin"}}
+    )
+    assert status == 400
+    created = call("POST", "/key/generate", {"key_alias": "r"})[1]
+    assert call("POST", "/key/regenerate", {"key": created["token"]})[0] == 500
+    api(server.url, None, "POST", "/_sim/config", {"premium_user": True})
+    rotated = call("POST", "/key/regenerate", {"key": created["token"], "new_key": "sk-rotated-value-0001"})[1]
+    assert rotated["token_id"] == hashlib.sha256(b"sk-rotated-value-0001").hexdigest()
+
+
+def test_budget_endpoints_quirks(call):
+    assert call("POST", "/budget/new", {"budget_id": "b", "max_budget": 1})[0] == 200
+    status, body = call("POST", "/budget/new", {"budget_id": "b"})
+    assert status == 400 and body == {"detail": {"error": "Budget with id 'b' already exists."}}
+    assert call("POST", "/budget/update", {"budget_id": "missing", "max_budget": 1}) == (200, None)
+    assert call("POST", "/budget/info", {"budgets": ["missing"]}) == (200, [])
+    assert call("POST", "/budget/delete", {"id": "missing"}) == (200, None)
+
+
+def test_writes_are_counted_whatever_their_outcome(call, server):
+    call("POST", "/key/generate", {"key_alias": "w"})
+    call("POST", "/key/generate", {"key_alias": "w"})
+    call("GET", "/key/list")
+    stats = api(server.url, None, "GET", "/_sim/stats")[1]
+    assert (stats["writes"], stats["requests"]) == (2, 3)
