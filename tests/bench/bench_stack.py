@@ -61,7 +61,7 @@ def send(n: int) -> float:
     )
     body = json.dumps({"model": "fake-gpt", "messages": [{"role": "user", "content": "bench"}]}).encode()
     start = time.monotonic()
-    for _ in range(n):
+    for _request in range(n):
         req = urllib.request.Request(  # noqa: S310 - the bench stack's own 127.0.0.1 port
             f"http://127.0.0.1:{STACK['proxy_port']}/v1/chat/completions",
             data=body,
