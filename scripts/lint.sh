@@ -3,7 +3,7 @@
 # ansible-test sanity on a copy of the collection laid out as ansible_collections/llmops/litellm.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 export PATH="$ROOT/.venv/bin:$PATH"
 rc=0
 # ansible-test's shellcheck test is skipped, not failed, without the binary: make sure it runs.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
+# The stage_* functions are called by name from run_stage, which shellcheck cannot follow.
+# shellcheck disable=SC2317
 # The whole test suite, in order: lint, unit, integration (API simulators), alert rules, Molecule.
 # `run-tests.sh STAGE...` runs only those stages. Exits non-zero when any stage fails, after
 # printing a timing table.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 VENV="$ROOT/.venv"
 export PATH="$VENV/bin:$PATH"
 export LLMOPS_COLLECTIONS_DIR="${LLMOPS_COLLECTIONS_DIR:-$ROOT/.cache/collections}"

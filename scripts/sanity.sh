@@ -15,4 +15,6 @@ done | rsync -a --from0 --files-from=- ./ "$DEST/"
 cd "$DEST"
 # ansible-test downloads pip's bootstrap script unless it finds it in its cache.
 bash "$ROOT/scripts/ansible-test-offline-cache.sh"
+# SANITY_ARGS is a list of options (e.g. "--test pylint --test yamllint"): split on purpose.
+# shellcheck disable=SC2086
 exec ansible-test sanity --python 3.11 --color no ${SANITY_ARGS:-}
