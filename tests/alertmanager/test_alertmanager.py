@@ -13,7 +13,6 @@ llmops-standin/alertmanager:0.25) with docker. When neither works the tests fail
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import shutil
@@ -27,10 +26,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from role_templates import render_template, role_defaults  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = ROOT / "roles" / "alertmanager"
@@ -108,35 +109,6 @@ def tools() -> Tools:
         image = os.environ.get("LLMOPS_ALERTMANAGER_IMAGE", DEFAULT_IMAGE)
         docker_image_or_fail(image, "amtool" if not amtool else "alertmanager")
     return Tools(amtool=amtool, alertmanager=alertmanager, image=image)
-
-
-def role_defaults(role: Path) -> dict:
-    """The role's defaults as Ansible would merge defaults/main.yml and defaults/main/*.yml."""
-    files = [role / "defaults" / "main.yml", *sorted((role / "defaults" / "main").glob("*.yml"))]
-    merged: dict = {}
-    for f in files:
-        if f.is_file():
-            merged.update(yaml.safe_load(f.read_text()) or {})
-    return merged
-
-
-def render_template(path: Path, variables: dict) -> str:
-    """Render like ansible.builtin.template: trim_blocks on, overrides from a `#jinja2:` first line."""
-    text = path.read_text()
-    overrides = {}
-    if text.startswith("#jinja2:"):
-        header, text = text.split("\n", 1)
-        for pair in header[len("#jinja2:") :].split(","):
-            key, value = pair.split(":", 1)
-            overrides[key.strip()] = ast.literal_eval(value.strip())
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(path.parent)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        keep_trailing_newline=True,
-        **overrides,
-    )
-    return env.from_string(text).render(**variables)
 
 
 @pytest.fixture(scope="module")

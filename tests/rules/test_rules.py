@@ -13,7 +13,6 @@ the tests that compare against it skip without it.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import shutil
@@ -22,10 +21,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from role_templates import render_template, role_defaults  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = ROOT / "roles" / "prometheus"
@@ -79,35 +80,6 @@ def find_promtool() -> Promtool:
             "build the stand-in images (make images), set LLMOPS_PROMETHEUS_IMAGE, or set LLMOPS_PROMTOOL"
         )
     return Promtool(binary=None, image=image)
-
-
-def role_defaults(role: Path) -> dict:
-    """The role's defaults as Ansible would merge defaults/main.yml and defaults/main/*.yml."""
-    files = [role / "defaults" / "main.yml", *sorted((role / "defaults" / "main").glob("*.yml"))]
-    merged: dict = {}
-    for f in files:
-        if f.is_file():
-            merged.update(yaml.safe_load(f.read_text()) or {})
-    return merged
-
-
-def render_template(path: Path, variables: dict) -> str:
-    """Render like ansible.builtin.template: trim_blocks on, overrides from a `#jinja2:` first line."""
-    text = path.read_text()
-    overrides = {}
-    if text.startswith("#jinja2:"):
-        header, text = text.split("\n", 1)
-        for pair in header[len("#jinja2:") :].split(","):
-            key, value = pair.split(":", 1)
-            overrides[key.strip()] = ast.literal_eval(value.strip())
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(path.parent)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        keep_trailing_newline=True,
-        **overrides,
-    )
-    return env.from_string(text).render(**variables)
 
 
 def rule_templates() -> list[Path]:
