@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from role_templates import render_template, role_defaults  # noqa: E402
@@ -345,32 +344,3 @@ def test_documented_runaway_latency_matches_the_defaults() -> None:
     assert documented == budget(float(match["rps"]))
     assert float(match["total"]) == sum(documented) < 60
     assert sum(budget(float(match["slow_rps"]))) == float(match["slow_total"]) <= 60
-
-
-# --------------------------------------------------------------------------- argument spec
-
-
-def argument_spec_options() -> dict:
-    """The options documenting defaults/main/alerts.yml: the fragment, or the role's spec once merged."""
-    fragment = ROLE / "meta" / "argument_specs_alerts.yml"
-    if fragment.is_file():
-        return yaml.safe_load(fragment.read_text())
-    return yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
-
-
-def test_argument_spec_documents_every_default_exactly() -> None:
-    defaults = yaml.safe_load((ROLE / "defaults" / "main" / "alerts.yml").read_text())
-    options = argument_spec_options()
-    assert set(defaults) <= set(options), f"undocumented: {sorted(set(defaults) - set(options))}"
-    for name, value in defaults.items():
-        assert options[name].get("description"), f"{name}: no description"
-        assert options[name].get("default") == value, (
-            f"{name}: spec default {options[name].get('default')!r} != {value!r}"
-        )
-    spec = {
-        name: {k: v for k, v in option.items() if k in {"type", "elements", "default", "no_log", "choices"}}
-        for name, option in options.items()
-        if name in defaults
-    }
-    result = ArgumentSpecValidator(spec).validate(dict(defaults))
-    assert not result.error_messages, result.error_messages
