@@ -7,9 +7,7 @@ cd "$ROOT" || exit 1
 export PATH="$ROOT/.venv/bin:$PATH"
 rc=0
 # ansible-test's shellcheck test is skipped, not failed, without the binary: make sure it runs.
-if ! command -v shellcheck >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
-fi
+bash "$ROOT/scripts/ensure-host-packages.sh"
 step() { echo "--- $1"; shift; "$@" || { echo "FAILED: $*"; rc=1; }; }
 
 step yamllint yamllint -s .

@@ -11,7 +11,7 @@ mkdir -p "$DEST"
 cd "$ROOT"
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
   [ -e "$f" ] && printf '%s\0' "$f"
-done | rsync -a --from0 --files-from=- ./ "$DEST/"
+done | tar --null --no-recursion -T - -cf - | tar -C "$DEST" -xf -
 cd "$DEST"
 # ansible-test downloads pip's bootstrap script unless it finds it in its cache.
 bash "$ROOT/scripts/ansible-test-offline-cache.sh"

@@ -7,10 +7,7 @@ VENV="$ROOT/.venv"
 LOCK="$ROOT/tests/requirements.lock"
 STAMP="$VENV/.requirements.sha256"
 
-if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
-  echo "setup: installing python3-venv"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-fi
+bash "$ROOT/scripts/ensure-host-packages.sh"
 [ -x "$VENV/bin/python" ] || { echo "setup: creating $VENV"; python3 -m venv "$VENV"; }
 
 want="$(sha256sum "$LOCK" | cut -d' ' -f1)"

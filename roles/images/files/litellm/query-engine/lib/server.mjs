@@ -1,0 +1,207 @@
+// The query engine's HTTP interface as prisma-client-py uses it (GET /status, POST / with a
+// GraphQL query or a batch, POST /transaction/start|<id>/commit|<id>/rollback, GET /metrics),
+// served on 127.0.0.1 and answered by Prisma's wasm query engine over @prisma/adapter-pg.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import { loadTypeMap } from './datamodel.mjs';
+import { datasourceUrl, poolOptions, redact } from './datasource.mjs';
+import { translateAnswer, translateQuery, translationFailure } from './protocol.mjs';
+
+const require = createRequire(import.meta.url);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const TRACE = '{}';
+
+export function engineCommit() {
+  const pkg = require('@prisma/query-engine-wasm/package.json');
+  return pkg.version.split('.').pop();
+}
+
+async function loadWasmEngine() {
+  const dir = path.dirname(require.resolve('@prisma/query-engine-wasm/package.json'));
+  const bg = await import(path.join(dir, 'postgresql', 'query_engine_bg.js'));
+  const bytes = fs.readFileSync(path.join(dir, 'postgresql', 'query_engine_bg.wasm'));
+  const { instance } = await WebAssembly.instantiate(bytes, { './query_engine_bg.js': bg });
+  bg.__wbg_set_wasm(instance.exports);
+  return bg;
+}
+
+function errorsOf(obj) {
+  if (obj.errors) return obj;
+  if (obj.error || obj.user_facing_error) return { errors: [obj] };
+  return null;
+}
+
+function thrownError(err) {
+  const message = String(err && err.message ? err.message : err);
+  return { errors: [{ error: message, user_facing_error: { is_panic: false, message, meta: {} } }] };
+}
+
+export class Bridge {
+  constructor(engine, typeMap) {
+    this.engine = engine;
+    this.typeMap = typeMap;
+  }
+
+  async one(gqlQuery, txId) {
+    let translated;
+    try {
+      translated = translateQuery(gqlQuery, this.typeMap);
+    } catch (err) {
+      return translationFailure(err);
+    }
+    const answer = JSON.parse(await this.engine.query(JSON.stringify(translated.request), TRACE, txId));
+    return translateAnswer(answer, translated.alias);
+  }
+
+  async batch(body, txId) {
+    const requests = [];
+    const aliases = [];
+    for (const item of body.batch) {
+      try {
+        const t = translateQuery(item.query, this.typeMap);
+        requests.push(t.request);
+        aliases.push(t.alias);
+      } catch (err) {
+        return translationFailure(err);
+      }
+    }
+    const payload = { batch: requests };
+    if (body.transaction) payload.transaction = typeof body.transaction === 'object' ? body.transaction : {};
+    const answer = JSON.parse(await this.engine.query(JSON.stringify(payload), TRACE, txId));
+    if (answer.errors) return { errors: answer.errors };
+    return { batchResult: (answer.batchResult || []).map((r, i) => translateAnswer(r, aliases[i])) };
+  }
+
+  async query(body, txId) {
+    if (Array.isArray(body.batch)) return this.batch(body, txId);
+    if (typeof body.query !== 'string') return translationFailure(new Error('the request has no query'));
+    return this.one(body.query, txId);
+  }
+
+  async startTransaction(body) {
+    const answer = JSON.parse(await this.engine.startTransaction(JSON.stringify(body), TRACE));
+    return errorsOf(answer) || { id: answer.id };
+  }
+
+  async endTransaction(id, verb) {
+    const fn = verb === 'commit' ? this.engine.commitTransaction : this.engine.rollbackTransaction;
+    const answer = JSON.parse(await fn.call(this.engine, id, TRACE));
+    return errorsOf(answer) || {};
+  }
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res, status, obj, type = 'application/json') {
+  const body = typeof obj === 'string' ? obj : JSON.stringify(obj);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function handler(bridge) {
+  return async (req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    try {
+      if (req.method === 'GET' && url.pathname === '/status') return send(res, 200, { status: 'ok' });
+      if (req.method === 'GET' && url.pathname === '/metrics') {
+        // The wasm engine keeps no metrics; answer an empty set in the format asked for.
+        return url.searchParams.get('format') === 'json'
+          ? send(res, 200, { counters: [], gauges: [], histograms: [] })
+          : send(res, 200, '', 'text/plain');
+      }
+      if (req.method !== 'POST') return send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+      const text = await readBody(req);
+      const body = text ? JSON.parse(text) : {};
+      if (url.pathname === '/') {
+        return send(res, 200, await bridge.query(body, req.headers['x-transaction-id'] || undefined));
+      }
+      if (url.pathname === '/transaction/start') return send(res, 200, await bridge.startTransaction(body));
+      const m = /^\/transaction\/([^/]+)\/(commit|rollback)$/.exec(url.pathname);
+      if (m) return send(res, 200, await bridge.endTransaction(decodeURIComponent(m[1]), m[2]));
+      return send(res, 404, { error: `no route POST ${url.pathname}` });
+    } catch (err) {
+      return send(res, 200, thrownError(err));
+    }
+  };
+}
+
+function logCallback(line) {
+  // Only warnings and errors: the engine's info logs would flood the proxy's output.
+  try {
+    const event = JSON.parse(line);
+    if (event.level === 'warn' || event.level === 'error') process.stderr.write(`query-engine: ${line}\n`);
+  } catch {
+    process.stderr.write(`query-engine: ${line}\n`);
+  }
+}
+
+function parseArgs(argv) {
+  const opts = { port: 4466 };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    if (a === '--version' || a === '-V' || a === 'version') opts.version = true;
+    else if (a === '-p' || a === '--port') opts.port = Number(argv[(i += 1)]);
+    else if (a.startsWith('--port=')) opts.port = Number(a.slice(7));
+  }
+  return opts;
+}
+
+export async function main(argv, env = process.env) {
+  const opts = parseArgs(argv);
+  if (opts.version) {
+    process.stdout.write(`query-engine ${engineCommit()}\n`);
+    return;
+  }
+  if (!env.PRISMA_DML_PATH) throw new Error('PRISMA_DML_PATH (the Prisma schema) is not set');
+  const schemaText = fs.readFileSync(env.PRISMA_DML_PATH, 'utf8');
+  const cacheDir = env.LLMOPS_QE_TYPE_CACHE || path.join(HERE, '..', 'cache');
+  const { typeMap, cached } = loadTypeMap(schemaText, cacheDir);
+  if (!cached) process.stderr.write('query-engine: no type cache for this schema; computed it at start\n');
+
+  const url = datasourceUrl(schemaText, env);
+  const { options, schema } = poolOptions(url);
+  const pg = require('pg');
+  const { PrismaPg } = require('@prisma/adapter-pg');
+  const { bindAdapter } = require('@prisma/driver-adapter-utils');
+  const pool = new pg.Pool(options);
+  // An idle connection dropped by the server must not take the process down.
+  pool.on('error', (err) => process.stderr.write(`query-engine: idle connection to ${redact(url)} lost: ${err.message}\n`));
+  const adapter = bindAdapter(new PrismaPg(pool, schema ? { schema } : undefined));
+
+  const bg = await loadWasmEngine();
+  const engine = new bg.QueryEngine({ datamodel: schemaText, logLevel: 'warn', logQueries: false }, logCallback, adapter);
+  await engine.connect(TRACE);
+
+  const server = http.createServer(handler(new Bridge(engine, typeMap)));
+  server.keepAliveTimeout = 60000;
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, '127.0.0.1', resolve);
+  });
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    try {
+      await engine.disconnect(TRACE);
+      await pool.end();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
