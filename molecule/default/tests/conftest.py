@@ -104,6 +104,7 @@ MODULE_ORDER = [
     "test_isolation",
     "test_monitoring",
     "test_traffic",
+    "test_virtual_keys",
     "test_secrets",
     "test_alerting",
     "test_dashboards",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -72,3 +73,38 @@ def upstream_url(fake_upstream: ModuleType, serve: Callable[[Any], str]) -> Call
         return serve(fake_upstream.make_server("127.0.0.1", 0, config))
 
     return start
+
+
+LITELLM_IMAGE = "llmops-standin/litellm:1.106.12"
+IMAGE_FILES = {
+    "node_modules": "/opt/query-engine/node_modules",
+    "migrations": "/opt/litellm/lib/python3.11/site-packages/litellm_proxy_extras/migrations",
+}
+
+
+@pytest.fixture(scope="session")
+def litellm_image_files() -> dict[str, Path]:
+    """The query-engine stand-in's node_modules and LiteLLM's migrations, copied out of the built
+    LiteLLM stand-in image (so the tests use exactly what the image ships), once per image id."""
+    probe = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Id}}", LITELLM_IMAGE],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.fail(f"{LITELLM_IMAGE} is missing: build it with `make images` ({probe.stderr.strip()})")
+    dest = APPS.parents[2] / ".cache" / "litellm-image" / probe.stdout.strip().replace("sha256:", "")[:16]
+    if not all((dest / name).is_dir() for name in IMAGE_FILES):
+        dest.mkdir(parents=True, exist_ok=True)
+        container = subprocess.run(
+            ["docker", "create", LITELLM_IMAGE], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        try:
+            for name, path in IMAGE_FILES.items():
+                subprocess.run(
+                    ["docker", "cp", f"{container}:{path}", str(dest / name)], capture_output=True, check=True
+                )
+        finally:
+            subprocess.run(["docker", "rm", container], capture_output=True, check=False)
+    return {name: dest / name for name in IMAGE_FILES}

@@ -21,6 +21,11 @@ export function engineCommit() {
 }
 
 async function loadWasmEngine() {
+  // The engine draws randomness (transaction ids) from Web Crypto, which Node 18 (Debian
+  // bookworm's) does not put on globalThis: without it the first transaction panics the engine.
+  if (!globalThis.crypto || !globalThis.crypto.getRandomValues) {
+    Object.defineProperty(globalThis, 'crypto', { value: (await import('node:crypto')).webcrypto, configurable: true });
+  }
   const dir = path.dirname(require.resolve('@prisma/query-engine-wasm/package.json'));
   const bg = await import(path.join(dir, 'postgresql', 'query_engine_bg.js'));
   const bytes = fs.readFileSync(path.join(dir, 'postgresql', 'query_engine_bg.wasm'));
@@ -41,9 +46,23 @@ function thrownError(err) {
 }
 
 export class Bridge {
-  constructor(engine, typeMap) {
+  constructor(engine, typeMap, logQueries = false) {
     this.engine = engine;
     this.typeMap = typeMap;
+    this.logQueries = logQueries;
+    this.inFlight = new Set();
+  }
+
+  // The engine's own call, with the request remembered while it runs: a panic inside the wasm
+  // engine surfaces outside the call's promise, and the report names what was in flight.
+  async call(method, body, ...rest) {
+    const entry = { method, body };
+    this.inFlight.add(entry);
+    try {
+      return JSON.parse(await this.engine[method](body, TRACE, ...rest));
+    } finally {
+      this.inFlight.delete(entry);
+    }
   }
 
   async one(gqlQuery, txId) {
@@ -53,8 +72,9 @@ export class Bridge {
     } catch (err) {
       return translationFailure(err);
     }
-    const answer = JSON.parse(await this.engine.query(JSON.stringify(translated.request), TRACE, txId));
-    return translateAnswer(answer, translated.alias);
+    const body = JSON.stringify(translated.request);
+    if (this.logQueries) process.stderr.write(`query-engine: ${gqlQuery}\n=> ${body}\n`);
+    return translateAnswer(await this.call('query', body, txId), translated.alias);
   }
 
   async batch(body, txId) {
@@ -71,7 +91,7 @@ export class Bridge {
     }
     const payload = { batch: requests };
     if (body.transaction) payload.transaction = typeof body.transaction === 'object' ? body.transaction : {};
-    const answer = JSON.parse(await this.engine.query(JSON.stringify(payload), TRACE, txId));
+    const answer = await this.call('query', JSON.stringify(payload), txId);
     if (answer.errors) return { errors: answer.errors };
     return { batchResult: (answer.batchResult || []).map((r, i) => translateAnswer(r, aliases[i])) };
   }
@@ -83,13 +103,12 @@ export class Bridge {
   }
 
   async startTransaction(body) {
-    const answer = JSON.parse(await this.engine.startTransaction(JSON.stringify(body), TRACE));
+    const answer = await this.call('startTransaction', JSON.stringify(body));
     return errorsOf(answer) || { id: answer.id };
   }
 
   async endTransaction(id, verb) {
-    const fn = verb === 'commit' ? this.engine.commitTransaction : this.engine.rollbackTransaction;
-    const answer = JSON.parse(await fn.call(this.engine, id, TRACE));
+    const answer = await this.call(verb === 'commit' ? 'commitTransaction' : 'rollbackTransaction', id);
     return errorsOf(answer) || {};
   }
 }
@@ -183,7 +202,18 @@ export async function main(argv, env = process.env) {
   const engine = new bg.QueryEngine({ datamodel: schemaText, logLevel: 'warn', logQueries: false }, logCallback, adapter);
   await engine.connect(TRACE);
 
-  const server = http.createServer(handler(new Bridge(engine, typeMap)));
+  // prisma-client-py sets LOG_QUERIES when the client is made with log_queries=True.
+  const bridge = new Bridge(engine, typeMap, Boolean(env.LOG_QUERIES));
+  // A panic leaves the wasm instance unusable: report it with what was in flight and exit, as the
+  // native engine's process does; prisma-client-py's owner (LiteLLM) starts a new one.
+  const die = (err) => {
+    const inFlight = [...bridge.inFlight].map((e) => `${e.method} ${e.body}`).join('\n  ') || '(nothing)';
+    process.stderr.write(`query-engine: engine failure: ${err && err.stack ? err.stack : err}\n  in flight: ${inFlight}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+  const server = http.createServer(handler(bridge));
   server.keepAliveTimeout = 60000;
   await new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -1,0 +1,181 @@
+"""Virtual keys live: the proxy runs with its database; keys and teams made by the collection's
+modules are accepted, a key over its max_budget is refused, and the spend the database records for
+a key equals what Prometheus counted and what the upstream's usage and the model's prices give."""
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openai
+import pytest
+import yaml
+from conftest import http_json, prom_query, wait_for
+
+MODEL = "fake-gpt"
+# The prices the inventory gives fake-gpt (inventories/local: input/output_cost_per_token).
+INPUT_COST, OUTPUT_COST = 0.000001, 0.000002
+SCRAPE_WAIT = 75
+
+
+def key_hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo_keys(stack) -> dict[str, str]:
+    path = stack.secrets_dir / "demo-keys.yml"
+    assert path.exists(), f"{path} is missing: the access role wrote no demo keys"
+    assert oct(path.stat().st_mode & 0o777) == "0o600", f"{path} must be 0600"
+    return yaml.safe_load(path.read_text())
+
+
+def ansible_module(stack, module: str, **args) -> dict:
+    """Runs one of the collection's modules against the stack's proxy and returns its result."""
+    ansible = shutil.which("ansible", path=str(Path(sys.executable).parent)) or "ansible"
+    env = dict(os.environ, LITELLM_API_BASE=stack.proxy_url, LITELLM_MASTER_KEY=stack.master_key, ANSIBLE_NOCOLOR="1")
+    run = subprocess.run(
+        [ansible, "localhost", "-c", "local", "-m", f"llmops.litellm.{module}", "-a", json.dumps(args)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "=> {" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
+    result = json.loads(run.stdout.split("=> ", 1)[1])
+    assert not result.get("failed"), result.get("msg")
+    return result
+
+
+@pytest.fixture
+def temp_key(stack):
+    """A key made with llmops.litellm.litellm_key for one test, removed afterwards."""
+    made = []
+
+    def make(**options) -> str:
+        alias = f"mol-{secrets.token_hex(3)}"
+        result = ansible_module(stack, "litellm_key", key_alias=alias, models=[MODEL], **options)
+        assert result["changed"] and result.get("key"), "litellm_key returned no generated key value"
+        made.append(alias)
+        return result["key"]
+
+    yield make
+    for alias in made:
+        ansible_module(stack, "litellm_key", key_alias=alias, state="absent")
+
+
+def client_for(stack, key: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{stack.proxy_url}/v1", api_key=key, max_retries=0, timeout=60)
+
+
+def key_info(stack, key: str) -> dict:
+    return http_json(f"{stack.proxy_url}/key/info?key={key}", headers={"Authorization": f"Bearer {stack.master_key}"})[
+        "info"
+    ]
+
+
+def test_readiness_reports_the_database_connected(stack):
+    health = http_json(f"{stack.proxy_url}/health/readiness")
+    assert health["db"] == "connected", health
+
+
+def test_demo_keys_made_by_the_access_role_belong_to_their_teams(stack, demo_keys):
+    assert set(demo_keys) == {"demo-crawler", "demo-summarizer", "demo-helpdesk", "demo-runaway"}
+    teams = {t["team_alias"]: t["team_id"] for t in http_json(
+        f"{stack.proxy_url}/team/list", headers={"Authorization": f"Bearer {stack.master_key}"})}  # fmt: skip
+    expected_team = {"demo-crawler": "demo-search", "demo-summarizer": "demo-search",
+                     "demo-helpdesk": "demo-support", "demo-runaway": "demo-support"}  # fmt: skip
+    for alias, value in demo_keys.items():
+        info = key_info(stack, value)
+        assert info["key_alias"] == alias
+        assert info["team_id"] == teams[expected_team[alias]], f"{alias} is not in {expected_team[alias]}"
+
+
+def test_every_demo_key_is_accepted_by_the_proxy(stack, demo_keys):
+    for alias, value in demo_keys.items():
+        reply = client_for(stack, value).chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": alias}]
+        )
+        assert reply.choices[0].message.content, alias
+
+
+def test_a_wrong_key_is_refused(stack):
+    with pytest.raises(openai.AuthenticationError):
+        client_for(stack, "sk-" + secrets.token_hex(20)).chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": "x"}]
+        )
+
+
+def test_metrics_carry_the_key_hash_alias_and_budget_gauges(stack, demo_keys):
+    value = demo_keys["demo-summarizer"]
+    client_for(stack, value).chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "gauges"}])
+    selector = f'hashed_api_key="{key_hash(value)}",api_key_alias="demo-summarizer"'
+
+    def scraped():
+        return prom_query(stack, f"litellm_api_key_max_budget_metric{{{selector}}}") and prom_query(
+            stack, f"litellm_remaining_api_key_budget_metric{{{selector}}}"
+        )
+
+    wait_for(scraped, SCRAPE_WAIT, 3, "the key's budget gauges in Prometheus")
+    assert {float(s["value"][1]) for s in prom_query(stack, f"litellm_api_key_max_budget_metric{{{selector}}}")} == {
+        5.0
+    }
+    remaining = max(
+        float(s["value"][1]) for s in prom_query(stack, f"litellm_remaining_api_key_budget_metric{{{selector}}}")
+    )
+    assert 0 < remaining <= 5.0
+    requests = prom_query(stack, f"sum(litellm_proxy_total_requests_metric_total{{{selector}}})")
+    assert requests and float(requests[0]["value"][1]) >= 1
+
+
+def test_spend_in_the_database_equals_prometheus_and_the_price_of_the_usage(stack, temp_key):
+    value = temp_key()
+    client = client_for(stack, value)
+    expected = 0.0
+    for i in range(6):
+        reply = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "spend " * (i + 1)}])
+        expected += reply.usage.prompt_tokens * INPUT_COST + reply.usage.completion_tokens * OUTPUT_COST
+    assert expected > 0
+
+    # The proxy writes spend to the database in batches (every few seconds), not per request.
+    db_spend = wait_for(
+        lambda: (s := key_info(stack, value)["spend"]) and s >= expected * (1 - 1e-9) and s,
+        90, 3, "the key's spend in the database",
+    )  # fmt: skip
+    assert db_spend == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+    query = f'sum(litellm_spend_metric_total{{hashed_api_key="{key_hash(value)}"}})'
+
+    def scraped_spend():
+        result = prom_query(stack, query)
+        spend = float(result[0]["value"][1]) if result else 0.0
+        return spend if spend >= expected * (1 - 1e-9) else None
+
+    prom_spend = wait_for(scraped_spend, SCRAPE_WAIT, 3, "the key's spend in Prometheus")
+    assert prom_spend == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert prom_spend == pytest.approx(db_spend, rel=1e-9, abs=1e-12)
+
+
+def test_a_key_over_its_max_budget_is_refused(stack, temp_key):
+    budget = 0.00005
+    value = temp_key(max_budget=budget)
+    client = client_for(stack, value)
+    answered, refusal = 0, None
+    deadline = time.monotonic() + 150
+    for _ in range(60):
+        if time.monotonic() > deadline:
+            break
+        try:
+            client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "spend my budget " * 5}])
+            answered += 1
+        except (openai.BadRequestError, openai.AuthenticationError, openai.PermissionDeniedError) as err:
+            refusal = err
+            break
+        time.sleep(2)
+    assert answered >= 1, f"the key was refused before spending anything: {refusal}"
+    assert refusal is not None, f"{answered} requests were answered and none refused over a {budget} USD budget"
+    assert "budget" in str(refusal).lower(), refusal
+    spend = key_info(stack, value)["spend"]
+    assert spend >= budget, f"refused at spend {spend} below max_budget {budget}"
