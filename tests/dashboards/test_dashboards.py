@@ -2,7 +2,7 @@
 
 - every file is valid JSON with a fixed, valid uid and panels that read from the ${datasource} variable;
 - every query parses as PromQL (promtool, when it can be found) and names only metrics and labels that
-  LiteLLM 1.106.12 exposes (the metric list fixture, through LLMOPS_FIXTURES_DIR or ../shared/fixtures);
+  LiteLLM 1.106.12 exposes (the metric list fixture, tests/fixtures/litellm-1.106.12-metrics.tsv);
 - gauges are aggregated across workers and LiteLLM's "no limit" values are filtered out;
 - the list of queries allowed to return no data names only queries that exist, each with a reason.
 """
@@ -31,9 +31,7 @@ from queries import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-METRICS_FIXTURE = (
-    Path(os.environ.get("LLMOPS_FIXTURES_DIR", REPO.parent / "shared" / "fixtures")) / "litellm-1.106.12-metrics.tsv"
-)
+METRICS_FIXTURE = REPO / "tests" / "fixtures" / "litellm-1.106.12-metrics.tsv"
 PROMETHEUS_IMAGE = os.environ.get("LLMOPS_PROMETHEUS_IMAGE", "llmops-standin/prometheus:2.42")
 UID = re.compile(r"^llmops-[a-z0-9-]{1,33}$")
 # LiteLLM reports +Inf (no budget) or sys.maxsize, about 9.2e18 (no rate limit), for these gauges.
@@ -61,8 +59,7 @@ ALL_QUERIES = QUERIES + variable_queries()
 
 def litellm_metrics() -> dict[str, dict]:
     """Sample name (as scraped, e.g. ..._total, ..._bucket) -> {'type', 'labels'}."""
-    if not METRICS_FIXTURE.exists():
-        pytest.skip("LiteLLM metric list not found at %s (set LLMOPS_FIXTURES_DIR)" % METRICS_FIXTURE)
+    assert METRICS_FIXTURE.exists(), "the LiteLLM metric list %s is missing from the repository" % METRICS_FIXTURE
     samples = {}
     lines = METRICS_FIXTURE.read_text(encoding="utf-8").splitlines()
     for line in lines[1:]:
@@ -242,7 +239,7 @@ def test_every_query_parses_with_promtool(tmp_path):
     (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
     command = promtool_command(tmp_path)
     if command is None:
-        pytest.skip("promtool not found: set PROMTOOL, put it on PATH or build %s" % PROMETHEUS_IMAGE)
+        pytest.fail("promtool not found: set PROMTOOL, put it on PATH or build %s" % PROMETHEUS_IMAGE)
     tmp_path.chmod(0o755)
     (tmp_path / "rules.yml").chmod(0o644)
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)

@@ -7,8 +7,8 @@ rules`` run on every tests/rules/*.test.yml.
 
 promtool: ``LLMOPS_PROMTOOL`` names a local binary; otherwise it runs from the image
 ``LLMOPS_PROMETHEUS_IMAGE`` (default llmops-standin/prometheus:2.42) with docker. When neither works
-the tests fail and say so. The LiteLLM metric list (``LLMOPS_LITELLM_METRICS_FIXTURE``) is optional:
-the tests that compare against it skip without it.
+the tests fail and say so. The LiteLLM metric list is kept in the repository
+(tests/fixtures/litellm-1.106.12-metrics.tsv); a missing list fails the tests that compare against it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ TEMPLATES = ROLE / "templates" / "rules"
 HERE = Path(__file__).resolve().parent
 TEST_FILES = sorted(HERE.glob("*.test.yml"))
 DEFAULT_IMAGE = "llmops-standin/prometheus:2.42"
-DEFAULT_FIXTURE = "/work/shared/fixtures/litellm-1.106.12-metrics.tsv"
+METRICS_FIXTURE = ROOT / "tests" / "fixtures" / "litellm-1.106.12-metrics.tsv"
 SEVERITIES = {"critical", "warning", "none"}
 ANNOTATIONS = {"summary", "description", "value", "runbook"}
 # Always firing by design: it has no quiet case.
@@ -200,9 +200,8 @@ class Metric:
 @pytest.fixture(scope="module")
 def litellm_metrics() -> dict[str, Metric]:
     """Sample name -> metric, from the LiteLLM 1.106.12 metric list (tab separated)."""
-    path = Path(os.environ.get("LLMOPS_LITELLM_METRICS_FIXTURE", DEFAULT_FIXTURE))
-    if not path.is_file():
-        pytest.skip(f"LiteLLM metric list not found at {path} (set LLMOPS_LITELLM_METRICS_FIXTURE)")
+    path = METRICS_FIXTURE
+    assert path.is_file(), f"the LiteLLM metric list {path} is missing from the repository"
     by_sample = {}
     for line in path.read_text().splitlines()[1:]:
         kind, _name, labels, samples = line.split("\t")

@@ -74,6 +74,28 @@ def test_bad_input_fails_in_preflight_naming_the_variable(stack, extra_vars, nam
     assert _starts(stack) == before
 
 
+@pytest.mark.parametrize(
+    ("extra_vars", "named"),
+    [
+        ({"proxy_database_host": "llmops-mol-no-such-db"}, "llmops-mol-no-such-db:5432/litellm"),
+        ({"proxy_database_migrations_dir": "/opt/no-such-migrations"}, "/opt/no-such-migrations"),
+    ],
+    ids=["database-unreachable", "migrations-missing"],
+)
+def test_schema_failure_stops_the_converge_before_any_proxy_restarts(stack, extra_vars, named):
+    before = _starts(stack)
+    result = _playbook("-e", json.dumps(extra_vars))
+    try:
+        assert result.returncode != 0, result.stdout[-3000:]
+        assert "so no proxy was touched" in result.stdout, result.stdout[-3000:]
+        assert named in result.stdout, result.stdout[-3000:]
+        assert "Run the proxy instances" not in result.stdout
+        assert _starts(stack) == before
+    finally:
+        back = _playbook()
+        assert back.returncode == 0, back.stdout[-3000:]
+
+
 def test_scaling_out_runs_and_scrapes_every_instance(stack):
     scaled = _playbook("-e", json.dumps({"proxy_instances": 2}))
     assert scaled.returncode == 0, scaled.stdout[-3000:]

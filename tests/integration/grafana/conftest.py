@@ -30,8 +30,8 @@ SIM_TOKEN = "sim-service-account-token"
 
 
 def fixtures_dir() -> Path:
-    """Real-world exports live outside the repo; LLMOPS_FIXTURES_DIR overrides the default ../shared/fixtures."""
-    return Path(os.environ.get("LLMOPS_FIXTURES_DIR", REPO.parent / "shared" / "fixtures"))
+    """Real-world inputs kept in the repository (tests/fixtures, see real-world/PROVENANCE.md)."""
+    return REPO / "tests" / "fixtures"
 
 
 @pytest.fixture(scope="session")

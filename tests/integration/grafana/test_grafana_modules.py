@@ -8,8 +8,6 @@ what only the driver can see: the playbook output and, with the simulator, its s
 
 from __future__ import annotations
 
-import pytest
-
 REAL_WORLD = ("litellm_dashboard_v2.json", "litellm_dashboard_all_metrics.json", "node_exporter_full.json")
 
 
@@ -53,14 +51,12 @@ def test_dashboard_errors_write_nothing(run_playbook, grafana):
 
 def test_dashboard_from_grafana_com_cached(run_playbook, grafana, real_world_dir):
     export = real_world_dir / "node_exporter_full.json"
-    if not export.exists():
-        pytest.skip("real-world fixtures not found in %s (set LLMOPS_FIXTURES_DIR)" % real_world_dir)
+    assert export.exists(), "real-world fixture %s is missing from the repository" % export
     grafana.gcom.add_gcom_dashboard(1860, 37, export.read_bytes())
     assert_passed(run_playbook("dashboard_grafana_com.yml"))
 
 
 def test_dashboard_real_world_exports(run_playbook, real_world_dir):
     missing = [name for name in REAL_WORLD if not (real_world_dir / name).exists()]
-    if missing:
-        pytest.skip("real-world fixtures %s not found in %s (set LLMOPS_FIXTURES_DIR)" % (missing, real_world_dir))
+    assert not missing, "real-world fixtures %s are missing from %s" % (missing, real_world_dir)
     assert_passed(run_playbook("dashboard_import.yml"))

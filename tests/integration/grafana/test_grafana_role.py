@@ -32,9 +32,9 @@ def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def standin_image():
     if shutil.which("docker") is None or docker("info", check=False).returncode != 0:
-        pytest.skip("no Docker engine")
+        pytest.fail("no Docker engine answers: scripts/ensure-docker.sh starts one")
     if docker("image", "inspect", BASE_IMAGE, check=False).returncode != 0:
-        pytest.skip("base image %s not built (make images, or set LLMOPS_BASE_IMAGE)" % BASE_IMAGE)
+        pytest.fail("base image %s not built (make images, or set LLMOPS_BASE_IMAGE)" % BASE_IMAGE)
     dockerfile = REPO / "tests" / "sim" / "grafana_sim" / "container" / "Dockerfile"
     docker(
         "build",

@@ -160,10 +160,8 @@ def test_builtin_and_bare_variable_references():
 
 
 def test_resolution_of_real_world_exports(tmp_path):
-    fixtures = Path(__import__("os").environ.get("LLMOPS_FIXTURES_DIR", REPO.parent / "shared" / "fixtures"))
-    node = fixtures / "real-world" / "node_exporter_full.json"
-    if not node.exists():
-        pytest.skip("real-world fixtures not found in %s" % fixtures)
+    node = REPO / "tests" / "fixtures" / "real-world" / "node_exporter_full.json"
+    assert node.exists(), "real-world fixture %s is missing from the repository" % node
     dashboard = g.parse_dashboard_text(node.read_text(encoding="utf-8"), str(node))
     resolved = g.resolve_dashboard_inputs(dashboard, {"DS_PROMETHEUS": "prom"})
     text = json.dumps(resolved)
