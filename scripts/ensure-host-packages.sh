@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the set-up and the test suite need on this host, when missing:
 # python3-venv (the project venv), nodejs (the query-engine stand-in's JavaScript tests and its
-# migration tests), postgresql (a throwaway server for those tests), shellcheck (ansible-test's
-# shellcheck test is skipped, not failed, without it). Docker is scripts/ensure-docker.sh's.
+# migration tests), postgresql (a throwaway server for those tests), and ShellCheck (without it,
+# ansible-test skips its ShellCheck test instead of failing). Docker is scripts/ensure-docker.sh's.
 set -euo pipefail
 
 missing=()

@@ -164,7 +164,7 @@ def test_a_key_over_its_max_budget_is_refused(stack, temp_key):
     client = client_for(stack, value)
     answered, refusal = 0, None
     deadline = time.monotonic() + 150
-    for _ in range(60):
+    for _attempt in range(60):
         if time.monotonic() > deadline:
             break
         try:

@@ -422,7 +422,7 @@ def test_concurrent_appliers_apply_each_migration_once(node: str, server: Server
     )
 
     began = time.monotonic()
-    processes = [start_migrate(node, "apply", "--migrations", str(folder), url=url) for _ in range(2)]
+    processes = [start_migrate(node, "apply", "--migrations", str(folder), url=url) for _copy in range(2)]
     runs = [finish(process, began) for process in processes]
 
     applied = sorted((run.json["applied_now"] for run in runs), key=len)

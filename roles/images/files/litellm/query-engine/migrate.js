@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Applies LiteLLM's Prisma migrations (DIR/<timestamp>_<name>/migration.sql) to PostgreSQL and
 // records them in _prisma_migrations exactly as `prisma migrate deploy` does, for hosts where
 // Prisma's schema engine is not available. Prisma itself can take over the same database later.

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadTypeMap } from './datamodel.mjs';
 import { datasourceUrl, poolOptions, redact } from './datasource.mjs';
+import { withNamesAsText } from './pgnames.mjs';
 import { translateAnswer, translateQuery, translationFailure } from './protocol.mjs';
 
 const require = createRequire(import.meta.url);
@@ -34,15 +35,35 @@ async function loadWasmEngine() {
   return bg;
 }
 
-function errorsOf(obj) {
-  if (obj.errors) return obj;
+// The wasm engine answers a failed transaction call with a bare user-facing error
+// ({is_panic, message, meta, error_code}); the native engine's HTTP interface, and so
+// prisma-client-py, wants {errors: [{error, user_facing_error}]}, with `error` starting
+// "Transaction already closed" for an expired transaction.
+export function errorsOf(obj) {
+  if (obj.errors) return { errors: obj.errors };
   if (obj.error || obj.user_facing_error) return { errors: [obj] };
+  if (obj.error_code || obj.is_panic !== undefined) {
+    return { errors: [{ error: (obj.meta && obj.meta.error) || obj.message, user_facing_error: obj }] };
+  }
   return null;
 }
 
 function thrownError(err) {
   const message = String(err && err.message ? err.message : err);
   return { errors: [{ error: message, user_facing_error: { is_panic: false, message, meta: {} } }] };
+}
+
+export function rawAnswer(text, action, alias) {
+  const prefix = `{"data":{"${action}":`;
+  if ((action !== 'queryRaw' && action !== 'executeRaw') || !text.startsWith(prefix)) return null;
+  return new RawJson(`{"data":{${JSON.stringify(alias)}:${text.slice(prefix.length)}`);
+}
+
+// An answer already in its final JSON text.
+export class RawJson {
+  constructor(text) {
+    this.text = text;
+  }
 }
 
 export class Bridge {
@@ -55,14 +76,18 @@ export class Bridge {
 
   // The engine's own call, with the request remembered while it runs: a panic inside the wasm
   // engine surfaces outside the call's promise, and the report names what was in flight.
-  async call(method, body, ...rest) {
+  async callText(method, body, ...rest) {
     const entry = { method, body };
     this.inFlight.add(entry);
     try {
-      return JSON.parse(await this.engine[method](body, TRACE, ...rest));
+      return await this.engine[method](body, TRACE, ...rest);
     } finally {
       this.inFlight.delete(entry);
     }
+  }
+
+  async call(method, body, ...rest) {
+    return JSON.parse(await this.callText(method, body, ...rest));
   }
 
   async one(gqlQuery, txId) {
@@ -74,7 +99,11 @@ export class Bridge {
     }
     const body = JSON.stringify(translated.request);
     if (this.logQueries) process.stderr.write(`query-engine: ${gqlQuery}\n=> ${body}\n`);
-    return translateAnswer(await this.call('query', body, txId), translated.alias);
+    const text = await this.callText('query', body, txId);
+    // Raw results carry Json columns as JSON values and no type tags: passed on as the engine
+    // wrote them, so numbers JavaScript cannot hold exactly (beyond 2^53) stay exact.
+    const raw = rawAnswer(text, translated.request.action, translated.alias);
+    return raw ?? translateAnswer(JSON.parse(text), translated.alias);
   }
 
   async batch(body, txId) {
@@ -104,7 +133,7 @@ export class Bridge {
 
   async startTransaction(body) {
     const answer = await this.call('startTransaction', JSON.stringify(body));
-    return errorsOf(answer) || { id: answer.id };
+    return errorsOf(answer) || (answer.id ? { id: answer.id } : errorsOf({ is_panic: false, message: `no transaction id in ${JSON.stringify(answer)}` }));
   }
 
   async endTransaction(id, verb) {
@@ -123,7 +152,10 @@ function readBody(req) {
 }
 
 function send(res, status, obj, type = 'application/json') {
-  const body = typeof obj === 'string' ? obj : JSON.stringify(obj);
+  let body;
+  if (typeof obj === 'string') body = obj;
+  else if (obj instanceof RawJson) body = obj.text;
+  else body = JSON.stringify(obj);
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -196,7 +228,7 @@ export async function main(argv, env = process.env) {
   const pool = new pg.Pool(options);
   // An idle connection dropped by the server must not take the process down.
   pool.on('error', (err) => process.stderr.write(`query-engine: idle connection to ${redact(url)} lost: ${err.message}\n`));
-  const adapter = bindAdapter(new PrismaPg(pool, schema ? { schema } : undefined));
+  const adapter = bindAdapter(withNamesAsText(new PrismaPg(pool, schema ? { schema } : undefined)));
 
   const bg = await loadWasmEngine();
   const engine = new bg.QueryEngine({ datamodel: schemaText, logLevel: 'warn', logQueries: false }, logCallback, adapter);
