@@ -9,16 +9,18 @@ Every row a case writes carries an id from ``uid()`` (unique per process and per
 deleted again by the case's cleanups, so the suite can run any number of times against the
 same database, next to a live proxy.
 
-One prisma client (one engine process) is shared by the tests of a class, the way one LiteLLM
-worker shares one client for its whole life: ``EngineTestCase`` keeps one event loop per class
+One prisma client (one engine process) is shared by the tests of a module, the way one LiteLLM
+worker shares one client for its whole life: ``EngineTestCase`` keeps one event loop per module
 instead of one per test so the client's HTTP session stays usable across tests. This also means
 an engine that is left broken by an earlier error (a poisoned connection, a transaction left
-open) fails the later tests of the class, as it would fail a long-running proxy.
+open) fails the later tests of the module, as it would fail a long-running proxy. Tests that
+need more engines (two workers, other pool settings) start them with ``connect_extra_client``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import inspect
 import json
@@ -135,30 +137,59 @@ _HAS_RUNNER_HOOKS = hasattr(unittest.IsolatedAsyncioTestCase, "_setupAsyncioRunn
 )
 
 
-class EngineTestCase(unittest.IsolatedAsyncioTestCase):
-    """Base class: ``self.db`` is a connected client shared by the tests of the class.
+class _Shared:
+    """The event loop and the connected client the tests of one case module share."""
 
-    Each test registers the deletion of the rows it creates with ``self.cleanup_where`` (or
-    ``addAsyncCleanup``) right after creating them; cleanups run in reverse order, so children
-    registered after their parents are deleted first.
+    def __init__(self) -> None:
+        self.runner = asyncio.Runner(debug=False)
+        self.db: Prisma | None = None
+
+
+_SHARED: dict[str, _Shared] = {}
+
+
+def _shared_for(module: str) -> _Shared:
+    shared = _SHARED.get(module)
+    if shared is None:
+        shared = _SHARED[module] = _Shared()
+    return shared
+
+
+def close_shared_client() -> None:
+    """Every case module's ``tearDownModule``: disconnect the module's client (its engine
+    process exits) and close its event loop."""
+    while _SHARED:
+        _unused, shared = _SHARED.popitem()
+        try:
+            if shared.db is not None and shared.db.is_connected():
+                shared.runner.run(shared.db.disconnect())
+        finally:
+            shared.runner.close()
+
+
+atexit.register(close_shared_client)  # a module run without its tearDownModule
+
+
+class EngineTestCase(unittest.IsolatedAsyncioTestCase):
+    """Base class: ``self.db`` is a connected client shared by the tests of the module.
+
+    Each case module sets ``tearDownModule = close_shared_client``. Each test registers the
+    deletion of the rows it creates with ``self.cleanup_where`` (or ``addAsyncCleanup``) right
+    after creating them; cleanups run in reverse order, so children registered after their
+    parents are deleted first.
     """
 
     db: Prisma
     maxDiff = None
-    _class_runner: asyncio.Runner | None = None
-    _class_db: Prisma | None = None
 
-    # -- one event loop (and so one client) per class --------------------------------------
+    # -- one event loop (and so one client) per module -------------------------------------
     if _HAS_RUNNER_HOOKS:
 
         def _setupAsyncioRunner(self) -> None:  # noqa: N802 - unittest's name
-            cls = type(self)
-            if cls.__dict__.get("_class_runner") is None:
-                cls._class_runner = asyncio.Runner(debug=False)
-            self._asyncioRunner = cls._class_runner
+            self._asyncioRunner = _shared_for(type(self).__module__).runner
 
         def _tearDownAsyncioRunner(self) -> None:  # noqa: N802 - unittest's name
-            # closed by tearDownClass, after the shared client is disconnected
+            # closed by close_shared_client, after the shared client is disconnected
             pass
 
         def __del__(self) -> None:
@@ -176,34 +207,19 @@ class EngineTestCase(unittest.IsolatedAsyncioTestCase):
             # a hung engine must fail the test, not hang the suite
             return await asyncio.wait_for(func(*args, **kwargs), CASE_TIMEOUT_SECONDS)
 
-    @classmethod
-    def tearDownClass(cls) -> None:
-        runner = cls.__dict__.get("_class_runner")
-        client = cls.__dict__.get("_class_db")
-        try:
-            if runner is not None and client is not None and client.is_connected():
-                runner.run(client.disconnect())
-        finally:
-            cls._class_db = None
-            if runner is not None:
-                runner.close()
-                cls._class_runner = None
-        super().tearDownClass()
-
     async def asyncSetUp(self) -> None:
-        cls = type(self)
         if not _HAS_RUNNER_HOOKS:
             client = new_client()
             await client.connect()
             self.addAsyncCleanup(client.disconnect)
             self.db = client
             return
-        client = cls.__dict__.get("_class_db")
-        if client is None or not client.is_connected():
+        shared = _shared_for(type(self).__module__)
+        if shared.db is None or not shared.db.is_connected():
             client = new_client()
-            await client.connect()
-            cls._class_db = client
-        self.db = client
+            await client.connect()  # a failed start is retried by the next test
+            shared.db = client
+        self.db = shared.db
 
     # -- helpers ---------------------------------------------------------------------------
     async def connect_extra_client(self, **url_params: object) -> Prisma:

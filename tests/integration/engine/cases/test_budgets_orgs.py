@@ -45,11 +45,14 @@ import prisma.errors
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, jsonify_object, uid, utc
+from _support import EngineTestCase, close_shared_client, jsonify_object, uid, utc
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 
 class Budgets(EngineTestCase):
     async def test_budget_crud(self):
+        # budget_management_endpoints.new_budget / update_budget / info_budget / delete_budget
         budget_id = uid("budget")
         reset_at = utc(2030, 2, 3, 4, 5, 6, 789000)
         data = jsonify_object(
@@ -114,6 +117,7 @@ class Budgets(EngineTestCase):
         self.assertEqual(distinct[0].budget_id, budget.budget_id)
 
     async def test_budget_reset_sweep_and_cascade(self):
+        # utils.py get_data(table_name="budget") + unit_of_work.budget_cascade_unit_of_work (reset_budget_job)
         now = datetime.now(timezone.utc)
         due_null = await self.make_budget(budget_duration="1d")
         due_past = await self.make_budget(budget_duration="1d", budget_reset_at=now - timedelta(hours=1))
@@ -131,7 +135,7 @@ class Budgets(EngineTestCase):
         self.assertEqual({r.budget_id for r in rows}, {due_null.budget_id, due_past.budget_id})
 
         # dependents gated by due_past
-        key, _ = await self.make_key(budget_id=due_past.budget_id, spend=7.5)
+        key, _unused = await self.make_key(budget_id=due_past.budget_id, spend=7.5)
         team = await self.make_team()
         self.cleanup_where("litellm_teammembership", {"team_id": team.team_id})
         await self.db.litellm_teammembership.create(
@@ -168,7 +172,7 @@ class Budgets(EngineTestCase):
 
     async def test_spend_reset_unit_of_work(self):
         # unit_of_work.Key/User/TeamSpendResetWrites.queue_spend_reset in one batch
-        key, _ = await self.make_key(spend=3.0, budget_duration="1d")
+        key, _unused = await self.make_key(spend=3.0, budget_duration="1d")
         user = await self.make_user(spend=4.0, budget_duration="1d")
         team = await self.make_team(spend=5.0, budget_duration="1d")
         reset_at = utc(2031, 6, 1)
@@ -192,6 +196,8 @@ class Budgets(EngineTestCase):
 
 class Organizations(EngineTestCase):
     async def test_org_create_info_list_update_delete(self):
+        # organization_endpoints new/info/list/update/delete_organization, organization_member_update;
+        # db_spend_update_writer org branches
         budget = await self.make_budget(max_budget=500.0, tpm_limit=10_000)
         perm_id = uid("perm")
         self.cleanup_where("litellm_objectpermissiontable", {"object_permission_id": perm_id})
@@ -279,7 +285,7 @@ class Organizations(EngineTestCase):
         self.assertEqual(len(response.members), 1)
 
         # spend flush: org + org-member increments (db_spend_update_writer)
-        for _ in range(2):
+        for _unused in range(2):
             async with self.db.tx(timeout=timedelta(seconds=60)) as tx:
                 await tx.execute_raw("SELECT set_config('lock_timeout', $1::text, true)", "5000ms")
                 async with tx.batch_() as batcher:
@@ -308,6 +314,8 @@ class Organizations(EngineTestCase):
 
 class EndUsers(EngineTestCase):
     async def test_end_user_spend_flush_and_lookups(self):
+        # utils.py ProxyUpdateSpend.update_end_user_spend; auth_checks.get_end_user_object;
+        # get_data(table_name="enduser")
         budget = await self.make_budget(max_budget=9.0)
         existing = uid("enduser")
         fresh = uid("enduser")
@@ -316,7 +324,7 @@ class EndUsers(EngineTestCase):
             data={"user_id": existing, "spend": 1.0, "budget_id": budget.budget_id, "alias": "ü-alias"}
         )
         transactions = {existing: 0.5, fresh: 0.25}
-        for _ in range(2):
+        for _unused in range(2):
             async with (
                 self.db.tx(timeout=timedelta(seconds=60)) as transaction,
                 transaction.batch_() as batcher,

@@ -33,7 +33,9 @@ import prisma.errors
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, hash_token, is_deadlock_error, is_lock_timeout_error, uid
+from _support import EngineTestCase, close_shared_client, hash_token, is_deadlock_error, is_lock_timeout_error, uid
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 ROLLUP_LOCK_TIMEOUT_SQL = "SELECT set_config('lock_timeout', $1::text, true)"
 
@@ -77,11 +79,12 @@ DO UPDATE SET
 
 class OneClientBurst(EngineTestCase):
     async def test_fifty_mixed_concurrent_operations(self):
-        hot, _ = await self.make_key(spend=0.0)
+        # one LiteLLM worker under load: auth query_first, spend update_many, tx/batch writes, config creates
+        hot, _unused = await self.make_key(spend=0.0)
         team = await self.make_team()
         user = await self.make_user()
         plain_key, plaintext = await self.make_key(user_id=user.user_id, team_id=team.team_id)
-        new_params = [uid("param") for _ in range(10)]
+        new_params = [uid("param") for _unused in range(10)]
         self.cleanup_where("litellm_config", {"param_name": {"in": new_params}})
 
         async def increment_hot():
@@ -199,9 +202,9 @@ class OneClientBurst(EngineTestCase):
                 holding += 1
                 await asyncio.wait_for(release.wait(), 25)
 
-        holders = [asyncio.create_task(hold()) for _ in range(2)]
+        holders = [asyncio.create_task(hold()) for _unused in range(2)]
         try:
-            for _ in range(200):
+            for _unused in range(200):
                 if holding == 2:
                     break
                 await asyncio.sleep(0.05)
@@ -220,8 +223,9 @@ class OneClientBurst(EngineTestCase):
 
 class TwoWorkers(EngineTestCase):
     async def test_two_clients_increment_same_rows(self):
+        # db_spend_update_writer.DBSpendUpdateWriter._commit_spend_updates_to_db run by two workers
         other = await self.connect_extra_client()
-        key, _ = await self.make_key(spend=0.0, total_spend=0.0)
+        key, _unused = await self.make_key(spend=0.0, total_spend=0.0)
         team = await self.make_team(spend=0.0)
         user = await self.make_user(spend=0.0)
         costs_a = [0.125 * (i % 4 + 1) for i in range(15)]  # exactly representable: order cannot matter
@@ -241,13 +245,14 @@ class TwoWorkers(EngineTestCase):
         self.assertEqual((await self.db.litellm_usertable.find_unique(where={"user_id": user.user_id})).spend, total)
 
     async def test_two_clients_daily_upsert_same_row(self):
+        # daily_spend_bulk_upsert.build_bulk_upsert statements from two workers on one conflict key
         other = await self.connect_extra_client()
         team_id = uid("team")
         self.cleanup_where("litellm_dailyteamspend", {"team_id": team_id})
         big = 2**53 + 1
 
         async def worker(db, n):
-            for _ in range(n):
+            for _unused in range(n):
                 async with db.tx(timeout=timedelta(seconds=60)) as transaction:
                     await transaction.execute_raw(ROLLUP_LOCK_TIMEOUT_SQL, "5000ms")
                     await transaction.execute_raw(
@@ -271,8 +276,10 @@ class TwoWorkers(EngineTestCase):
         self.assertEqual((row.api_requests, row.prompt_tokens, row.spend), (30, 30 * big, 30 * 0.375))
 
     async def test_lock_timeout_is_recognised_and_retry_succeeds(self):
+        # rollup_lock_timeout.apply_rollup_lock_timeout + DBSpendUpdateWriter.handle_spend_update_failure
+        # (is_lock_timeout_error)
         other = await self.connect_extra_client()
-        key, _ = await self.make_key(spend=0.0)
+        key, _unused = await self.make_key(spend=0.0)
         holder_has_lock = asyncio.Event()
         release = asyncio.Event()
 
@@ -318,6 +325,7 @@ class TwoWorkers(EngineTestCase):
         self.assertEqual((await self.db.litellm_verificationtoken.find_unique(where={"token": key.token})).spend, 1.0)
 
     async def test_deadlock_is_recognised(self):
+        # DBSpendUpdateWriter.handle_spend_update_failure (PrismaDBExceptionHandler.is_deadlock_error)
         other = await self.connect_extra_client()
         t1 = await self.make_team(spend=0.0)
         t2 = await self.make_team(spend=0.0)

@@ -30,7 +30,9 @@ from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, uid
+from _support import EngineTestCase, close_shared_client, uid
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 SET_IF_REVISION_ZERO_SQL = """INSERT INTO "LiteLLM_Config" (param_name, param_value, last_run_at)
                SELECT $1, $2::jsonb, NOW() WHERE $3::int = 0
@@ -58,6 +60,7 @@ JSON_VALUES = {
 
 class ConfigTable(EngineTestCase):
     async def test_insert_data_config_and_reads(self):
+        # utils.py PrismaClient.insert_data(table_name="config"); ConfigRepository.get_param / get_all_params
         names = {kind: uid(f"cfg-{kind.replace('_', '-')}") for kind in JSON_VALUES}
         self.cleanup_where("litellm_config", {"param_name": {"in": list(names.values())}})
         # insert_data(table_name="config"): one upsert per param, gathered
@@ -111,7 +114,7 @@ class ConfigTable(EngineTestCase):
             await self.db.litellm_config.update_many(data={"last_run_at": ran_at}, where={"param_name": name}), 1
         )
         revisions = []
-        for _ in range(3):
+        for _unused in range(3):
             row = await self.db.litellm_config.upsert(
                 where={"param_name": name},
                 data={
@@ -152,6 +155,7 @@ class ConfigTable(EngineTestCase):
         self.assertEqual(bumped.reload_revision, 2**62 + 2)
 
     async def test_set_param_if_revision(self):
+        # repositories/config_repository.py ConfigRepository.set_param_if_revision
         name = uid("cfg-cas")
         self.cleanup_where("litellm_config", {"param_name": name})
         v1 = {"revision": 1, "models": ["a"]}
@@ -167,6 +171,7 @@ class ConfigTable(EngineTestCase):
         self.assertIsNotNone(row.last_run_at)
 
     async def test_config_section_under_lock(self):
+        # proxy_server.py ProxyConfig._upsert_changed_config_section
         name = uid("cfg-section")
         self.cleanup_where("litellm_config", {"param_name": name})
         for attempt in range(2):
@@ -186,6 +191,7 @@ class ConfigTable(EngineTestCase):
         )
 
     async def test_delete_param(self):
+        # repositories/config_repository.py ConfigRepository.delete_param
         name = uid("cfg-del")
         self.cleanup_where("litellm_config", {"param_name": name})
         await self.db.litellm_config.create(data={"param_name": name, "param_value": json.dumps({"x": 1})})

@@ -30,7 +30,9 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, uid, utc
+from _support import EngineTestCase, close_shared_client, uid, utc
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 ROLLUP_LOCK_TIMEOUT_SQL = "SELECT set_config('lock_timeout', $1::text, true)"
 
@@ -123,6 +125,7 @@ class DailySpendBulkUpsert(EngineTestCase):
             return await transaction.execute_raw(sql, *params)
 
     async def test_daily_user_spend_upsert_increments(self):
+        # DBSpendUpdateWriter daily user spend commit: build_bulk_upsert + _spend_update_tx
         user_id = uid("user")
         api_key = uid("key")
         self.cleanup_where("litellm_dailyuserspend", {"user_id": user_id})
@@ -184,6 +187,7 @@ class DailySpendBulkUpsert(EngineTestCase):
         self.assertIsNotNone(gpt.updated_at)
 
     async def test_daily_team_and_tag_spend(self):
+        # build_bulk_upsert for DAILY_SPEND_TABLES team and tag (carries_request_id)
         team_id = uid("team")
         tag = uid("tag")
         api_key = uid("key")
@@ -200,7 +204,7 @@ class DailySpendBulkUpsert(EngineTestCase):
             "successful_requests": 1,
             "spend": 1.5,
         }
-        for _ in range(4):
+        for _unused in range(4):
             await self._flush("LiteLLM_DailyTeamSpend", "team_id", [{**base, "team_id": team_id}])
         team_row = await self.db.litellm_dailyteamspend.find_first(where={"team_id": team_id})
         self.assertEqual((team_row.spend, team_row.api_requests, team_row.ptu_flat_cost), (6.0, 4, 0.0))
@@ -210,7 +214,8 @@ class DailySpendBulkUpsert(EngineTestCase):
         self.assertEqual((tag_row.request_id, tag_row.spend, tag_row.prompt_tokens), ("req-1", 3.0, 2))
 
     async def test_paginated_rows_and_raw_aggregate(self):
-        users = [uid("user") for _ in range(3)]
+        # repositories/daily_activity_repository.py paginated rows + daily_activity_sql.build_where_clause
+        users = [uid("user") for _unused in range(3)]
         api_keys = [uid("key"), uid("key")]
         self.cleanup_where("litellm_dailyuserspend", {"user_id": {"in": users}})
         batch = []
@@ -351,7 +356,7 @@ class RollupUpserts(EngineTestCase):
     async def test_tool_spend_rollup(self):
         # db/spend_log_tool_index.py flush_tool_usage_transactions
         tool = uid("tool")
-        request_ids = [uid("req") for _ in range(3)]
+        request_ids = [uid("req") for _unused in range(3)]
         self.cleanup_where("litellm_spendlogtoolindex", {"tool_name": tool})
         self.cleanup_where("litellm_dailytoolspend", {"tool_name": tool})
         index_rows = [
@@ -359,7 +364,7 @@ class RollupUpserts(EngineTestCase):
         ]
         self.assertEqual(await self.db.litellm_spendlogtoolindex.create_many(data=index_rows, skip_duplicates=True), 3)
         self.assertEqual(await self.db.litellm_spendlogtoolindex.create_many(data=index_rows, skip_duplicates=True), 0)
-        for _ in range(2):
+        for _unused in range(2):
             async with self.db.batch_() as batcher:
                 batcher.execute_raw(ROLLUP_LOCK_TIMEOUT_SQL, "5000ms")
                 batcher.litellm_dailytoolspend.upsert(

@@ -33,11 +33,14 @@ import prisma.errors
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, hash_token, postgres_sqlstate, uid
+from _support import EngineTestCase, close_shared_client, hash_token, postgres_sqlstate, uid
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 
 class Errors(EngineTestCase):
     async def test_unique_violations(self):
+        # repositories/base_repository.py unique-violation check; customer/access_group endpoints
         user = await self.make_user(sso_user_id=uid("sso"))
         # primary key
         with self.assertRaises(prisma.errors.UniqueViolationError) as pk:
@@ -108,6 +111,8 @@ class Errors(EngineTestCase):
         self.assertIsNotNone(await self.db.litellm_budgettable.find_unique(where={"budget_id": budget.budget_id}))
 
     async def test_missing_rows(self):
+        # managed_file_content_repository.delete, config_override_endpoints, mcp_management_endpoints
+        # (RecordNotFoundError)
         missing = uid("missing")
         self.assertIsNone(await self.db.litellm_config.find_unique(where={"param_name": missing}))
         self.assertIsNone(await self.db.litellm_config.find_first(where={"param_name": missing}))
@@ -150,6 +155,7 @@ class Errors(EngineTestCase):
         self.assertEqual(await self.db.litellm_teammembership.count(where={"team_id": team.team_id}), 0)
 
     async def test_unknown_field(self):
+        # unit_of_work narrow updates (#27730): an input field the schema lacks must raise, not be dropped
         with self.assertRaises(prisma.errors.FieldNotFoundError) as where_err:
             await self.db.litellm_config.find_first(where={"bad_field": "x"})  # type: ignore[typeddict-unknown-key]
         self.assertIn("bad_field", str(where_err.exception))
@@ -161,6 +167,7 @@ class Errors(EngineTestCase):
         self.assertIsNone(await self.db.litellm_config.find_unique(where={"param_name": name}))
 
     async def test_raw_query_errors(self):
+        # exception_handler.PrismaDBExceptionHandler.postgres_sqlstate on raw query failures
         cases = [
             ("SELEC 1", (), "42601"),
             ("SELECT 1/0 AS x", (), "22012"),

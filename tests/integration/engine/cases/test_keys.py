@@ -39,7 +39,9 @@ from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, as_utc, hash_token, jsonify_object, uid, utc
+from _support import EngineTestCase, as_utc, close_shared_client, hash_token, jsonify_object, uid, utc
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 # utils.py PrismaClient.get_data(table_name="combined_view"), verbatim
 COMBINED_VIEW_SQL = """
@@ -146,6 +148,7 @@ class VirtualKeys(EngineTestCase):
         return row, plaintext, data
 
     async def test_insert_key_upsert_with_budget_include(self):
+        # utils.py PrismaClient.insert_data(table_name="key")
         budget = await self.make_budget(max_budget=10.0, tpm_limit=1000, rpm_limit=10, budget_duration="1d")
         row, plaintext, data = await self._insert_key(budget_id=budget.budget_id)
         self.assertEqual(row.token, hash_token(plaintext))
@@ -178,12 +181,15 @@ class VirtualKeys(EngineTestCase):
         self.assertEqual(again.litellm_budget_table.budget_id, budget.budget_id)
 
     async def test_get_data_key_lookups(self):
+        # utils.py PrismaClient.get_data(token=... / user_id / team_id / token list)
         budget = await self.make_budget(max_budget=3.0)
         user = await self.make_user()
         team = await self.make_team()
-        k1, _ = await self.make_key(user_id=user.user_id, team_id=team.team_id, budget_id=budget.budget_id, spend=3.0)
-        k2, _ = await self.make_key(user_id=user.user_id, spend=7.5)
-        k3, _ = await self.make_key(team_id=team.team_id, spend=1.25)
+        k1, _unused = await self.make_key(
+            user_id=user.user_id, team_id=team.team_id, budget_id=budget.budget_id, spend=3.0
+        )
+        k2, _unused = await self.make_key(user_id=user.user_id, spend=7.5)
+        k3, _unused = await self.make_key(team_id=team.team_id, spend=1.25)
 
         # find_unique + include
         got = await self.db.litellm_verificationtoken.find_unique(
@@ -225,11 +231,11 @@ class VirtualKeys(EngineTestCase):
         now = datetime.now(timezone.utc)
         past = now - timedelta(days=1)
         future = now + timedelta(days=1)
-        due, _ = await self.make_key(budget_duration="1d", budget_reset_at=past)
-        due_unexpired, _ = await self.make_key(budget_duration="1d", budget_reset_at=past, expires=future)
-        expired, _ = await self.make_key(budget_duration="1d", budget_reset_at=past, expires=past)
-        no_duration, _ = await self.make_key(budget_reset_at=past)
-        not_due, _ = await self.make_key(budget_duration="1d", budget_reset_at=future)
+        due, _unused = await self.make_key(budget_duration="1d", budget_reset_at=past)
+        due_unexpired, _unused = await self.make_key(budget_duration="1d", budget_reset_at=past, expires=future)
+        expired, _unused = await self.make_key(budget_duration="1d", budget_reset_at=past, expires=past)
+        no_duration, _unused = await self.make_key(budget_reset_at=past)
+        not_due, _unused = await self.make_key(budget_duration="1d", budget_reset_at=future)
         ours = [due.token, due_unexpired.token, expired.token, no_duration.token, not_due.token]
         rows = await self.db.litellm_verificationtoken.find_many(
             take=1000,
@@ -246,6 +252,7 @@ class VirtualKeys(EngineTestCase):
         self.assertEqual({r.token for r in rows}, {due.token, due_unexpired.token})
 
     async def test_combined_view_auth_lookup(self):
+        # utils.py PrismaClient.get_data(table_name="combined_view") via _query_first_with_cached_plan_fallback
         team_budget = await self.make_budget(tpm_limit=77, rpm_limit=7)
         key_budget = await self.make_budget(
             max_budget=50.0, tpm_limit=2**53 + 5, rpm_limit=60, model_max_budget=json.dumps({"m": 1}), soft_budget=40.0
@@ -326,7 +333,7 @@ class VirtualKeys(EngineTestCase):
 
     async def test_deprecated_key_lookup(self):
         # utils.py _lookup_deprecated_key
-        active, _ = await self.make_key()
+        active, _unused = await self.make_key()
         old_live, old_gone = hash_token("sk-" + uid()), hash_token("sk-" + uid())
         now = datetime.now(timezone.utc)
         self.cleanup_where("litellm_deprecatedverificationtoken", {"token": {"in": [old_live, old_gone]}})
@@ -350,7 +357,7 @@ class VirtualKeys(EngineTestCase):
 
     async def test_update_key(self):
         # utils.py PrismaClient.update_data(token=...) and _update_key_row_with_soft_budget
-        key, _ = await self.make_key(metadata={"old": True}, max_budget=1.0)
+        key, _unused = await self.make_key(metadata={"old": True}, max_budget=1.0)
         now = datetime.now(timezone.utc)
         db_data = jsonify_object(
             {"metadata": {"new": [1, "two"]}, "max_budget": 2.0, "models": ["x"], "token": key.token}
@@ -385,12 +392,12 @@ class VirtualKeys(EngineTestCase):
 
     async def test_spend_flush_batch_in_tx(self):
         # DBSpendUpdateWriter._commit_spend_updates_to_db, key_list_transactions branch
-        k1, _ = await self.make_key(spend=1.0, total_spend=10.0)
-        k2, _ = await self.make_key()
+        k1, _unused = await self.make_key(spend=1.0, total_spend=10.0)
+        k2, _unused = await self.make_key()
         missing = hash_token("sk-" + uid())
         increments = {k1.token: 0.1, k2.token: 0.2, missing: 5.0}  # update_many: a missing row is no error
         last_active = datetime.now(timezone.utc)
-        for _ in range(3):
+        for _unused in range(3):
             async with self.db.tx(timeout=timedelta(seconds=60)) as transaction:
                 await transaction.execute_raw(ROLLUP_LOCK_TIMEOUT_SQL, "5000ms")
                 async with transaction.batch_() as batcher:
@@ -423,7 +430,7 @@ class VirtualKeys(EngineTestCase):
         now = datetime.now(timezone.utc)
         keys = []
         for i in range(5):
-            key, _ = await self.make_key(
+            key, _unused = await self.make_key(
                 team_id=team.team_id,
                 key_alias=f"alias-{marker.lower() if i % 2 else marker.upper()}-{i}",
                 created_at=base + timedelta(minutes=i),
@@ -433,7 +440,7 @@ class VirtualKeys(EngineTestCase):
                 expires=now - timedelta(days=1) if i == 3 else None,
             )
             keys.append(key)
-        foreign, _ = await self.make_key(team_id=other_team.team_id, key_alias=f"alias-{marker}-foreign")
+        foreign, _unused = await self.make_key(team_id=other_team.team_id, key_alias=f"alias-{marker}-foreign")
 
         where = {"team_id": team.team_id}
         or_conditions = [
@@ -451,30 +458,20 @@ class VirtualKeys(EngineTestCase):
         combined = {"AND": [where, *global_filters]}
         order = [{"created_at": "desc"}, {"token": "desc"}]
 
-        page1 = await self.db.litellm_verificationtoken.find_many(
-            where=combined,
-            skip=0,
-            take=2,
-            order=order,
-            include={"object_permission": True, "litellm_budget_table": True},
-        )
-        page2 = await self.db.litellm_verificationtoken.find_many(
-            where=combined,
-            skip=2,
-            take=2,
-            order=order,
-            include={"object_permission": True, "litellm_budget_table": True},
-        )
-        page3 = await self.db.litellm_verificationtoken.find_many(
-            where=combined,
-            skip=4,
-            take=2,
-            order=order,
-            include={"object_permission": True, "litellm_budget_table": True},
-        )
-        self.assertEqual([k.token for k in page1 + page2 + page3], [k.token for k in reversed(keys)])
+        pages = [
+            await self.db.litellm_verificationtoken.find_many(
+                where=combined,
+                skip=skip,
+                take=2,
+                order=order,
+                include={"object_permission": True, "litellm_budget_table": True},
+            )
+            for skip in (0, 2, 4)
+        ]
+        listed = [k.token for page in pages for k in page]
+        self.assertEqual(listed, [k.token for k in reversed(keys)])
         self.assertEqual(await self.db.litellm_verificationtoken.count(where=combined), 5)
-        self.assertNotIn(foreign.token, [k.token for k in page1 + page2 + page3])
+        self.assertNotIn(foreign.token, listed)
 
         # access_group_ids hasSome
         with_group = {"AND": [where, {"access_group_ids": {"hasSome": [group]}}]}
@@ -509,8 +506,8 @@ class VirtualKeys(EngineTestCase):
 
     async def test_delete_keys(self):
         # key_management_endpoints.delete_verification_tokens + persist_deleted_verification_tokens
-        k1, _ = await self.make_key(metadata={"a": 1}, tpm_limit=2**60, spend=1.5)
-        k2, _ = await self.make_key(expires=utc(2029, 1, 1))
+        k1, _unused = await self.make_key(metadata={"a": 1}, tpm_limit=2**60, spend=1.5)
+        k2, _unused = await self.make_key(expires=utc(2029, 1, 1))
         tokens = [k1.token, k2.token]
         rows = await self.db.litellm_verificationtoken.find_many(where={"token": {"in": tokens}})
         self.assertEqual(len(rows), 2)

@@ -35,7 +35,9 @@ import prisma.errors
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, as_utc, jsonify_object, uid, utc
+from _support import EngineTestCase, as_utc, close_shared_client, jsonify_object, uid, utc
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 
 def spend_log_payload(request_id: str, api_key: str, start: datetime, spend: float, **overrides):
@@ -92,6 +94,7 @@ class SpendLogs(EngineTestCase):
         self.cleanup_where("litellm_spendlogs", {"api_key": api_key})
 
     async def test_create_many_skip_duplicates(self):
+        # utils.py _create_spend_logs_with_poison_isolation (ProxyUpdateSpend.update_spend_logs)
         api_key = uid("apikey")
         self._cleanup_api_key(api_key)
         start = utc(2025, 1, 2, 3, 4, 5, 678000)
@@ -112,6 +115,7 @@ class SpendLogs(EngineTestCase):
         self.assertIsNotNone(got.created_at)
 
     async def test_large_batch(self):
+        # utils.py ProxyUpdateSpend.update_spend_logs BATCH_SIZE-sized create_many
         api_key = uid("apikey")
         self._cleanup_api_key(api_key)
         start = utc(2025, 2, 1)
@@ -120,6 +124,7 @@ class SpendLogs(EngineTestCase):
         self.assertEqual(await self.db.litellm_spendlogs.count(where={"api_key": api_key}), 200)
 
     async def test_poison_row_fails_whole_statement(self):
+        # utils.py _create_spend_logs_with_poison_isolation (is_prisma_data_error)
         api_key = uid("apikey")
         self._cleanup_api_key(api_key)
         start = utc(2025, 3, 1)
@@ -133,6 +138,7 @@ class SpendLogs(EngineTestCase):
         self.assertEqual(await self.db.litellm_spendlogs.create_many(data=[good], skip_duplicates=True), 1)
 
     async def test_batch_cost_row_take_over(self):
+        # db_spend_update_writer._claim_batch_cost_spend_log / _take_over_uncharged_batch_cost_row
         api_key = uid("apikey")
         self._cleanup_api_key(api_key)
         request_id = uid("batch")
@@ -149,6 +155,7 @@ class SpendLogs(EngineTestCase):
         self.assertEqual((await self.db.litellm_spendlogs.find_unique(where={"request_id": request_id})).spend, 12.5)
 
     async def test_get_data_spend_and_filters(self):
+        # utils.py get_data(table_name="spend"); spend_management_endpoints.ui_view_spend_logs where_conditions
         api_key = uid("apikey")
         self._cleanup_api_key(api_key)
         base = utc(2025, 5, 10, 12)
@@ -189,6 +196,7 @@ class SpendLogs(EngineTestCase):
         self.assertEqual([r.spend for r in spend_range], [0.5, 0.75])
 
     async def test_ui_list_raw_sql(self):
+        # spend_management_endpoints.ui_view_spend_logs count_query / sql_query
         api_key = uid("apikey")
         self._cleanup_api_key(api_key)
         base = utc(2025, 6, 1, 8)

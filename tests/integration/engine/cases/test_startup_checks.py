@@ -1,6 +1,9 @@
 """The raw queries LiteLLM's proxy runs at startup and on its health/watchdog paths.
 
 Covers (litellm/proxy/utils.py PrismaClient unless named otherwise):
+  * the engine's life cycle as LiteLLM drives it: connect, SIGTERM of the engine PID on reconnect
+    (db/prisma_client.py PrismaWrapper._kill_engine_process) and prisma-client-py's disconnect,
+    each ending the process and its Postgres sessions, and a fresh client working afterwards;
   * connect + ``SELECT 1`` health probe (``_run_health_probe`` / ``health_check`` /
     ``_db_health_watchdog_loop``);
   * the writer writability probe (``_WRITER_WRITABILITY_PROBE_SQL``);
@@ -21,8 +24,11 @@ Covers (litellm/proxy/utils.py PrismaClient unless named otherwise):
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
 import unittest
 
@@ -30,7 +36,9 @@ import prisma.errors
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, uid
+from _support import EngineTestCase, close_shared_client, new_client, uid
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 # db/create_views.py create_missing_views, verbatim DDL (the first is the variant
 # check_view_exists creates when only the token view is missing).
@@ -205,7 +213,7 @@ class StartupChecks(EngineTestCase):
         rows = await self.db.query_raw("SELECT 1")
         self.assertEqual(rows, [{"?column?": 1}])
         # the watchdog loop probes repeatedly on the same client
-        for _ in range(3):
+        for _unused in range(3):
             self.assertEqual(await self.db.query_raw("SELECT 1"), [{"?column?": 1}])
 
     async def test_writer_writability_probe(self):
@@ -315,10 +323,52 @@ class StartupChecks(EngineTestCase):
         self.assertEqual(await self.db.execute_raw(DEREGISTER_SQL, worker_id), 1)
         self.assertEqual(await self.db.execute_raw(DEREGISTER_SQL, worker_id), 0)
 
+    async def test_engine_recreate_after_sigterm(self):
+        # db/prisma_client.py PrismaWrapper._kill_engine_process (SIGTERM, then SIGKILL after 0.5 s) and
+        # the recreate that follows; prisma-client-py's own disconnect() (SIGINT). Either way the
+        # engine exits and its Postgres sessions go away, and a new client works.
+        async def backend_gone(backend_pid: int) -> bool:
+            for _unused in range(100):
+                rows = await self.db.query_raw(
+                    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1", backend_pid
+                )
+                if rows[0]["n"] == 0:
+                    return True
+                await asyncio.sleep(0.05)
+            return False
+
+        victim = new_client()
+        await victim.connect()
+        process = victim._engine.process
+        backend = (await victim.query_raw("SELECT pg_backend_pid() AS pid"))[0]["pid"]
+        os.kill(process.pid, signal.SIGTERM)
+        for _unused in range(100):
+            if process.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        exited = process.poll() is not None
+        if not exited:
+            process.kill()  # what LiteLLM does next; keeps the suite from leaking the engine
+            process.wait(5)
+        with contextlib.suppress(Exception):
+            await victim.disconnect()
+        self.assertTrue(exited, "the engine did not exit within 5 s of SIGTERM")
+        self.assertTrue(await backend_gone(backend), "the killed engine's Postgres session stayed open")
+
+        fresh = new_client()
+        await fresh.connect()
+        self.assertEqual(await fresh.query_raw("SELECT 1 AS ok"), [{"ok": 1}])
+        fresh_process = fresh._engine.process
+        fresh_backend = (await fresh.query_raw("SELECT pg_backend_pid() AS pid"))[0]["pid"]
+        await fresh.disconnect()
+        self.assertIsNotNone(fresh_process.poll())
+        self.assertFalse(fresh.is_connected())
+        self.assertTrue(await backend_gone(fresh_backend), "a disconnected engine's Postgres session stayed open")
+
     async def test_proxy_models_loaded_at_startup(self):
         # repositories/model_repository.py create_model / find_all_unblocked / update_model: the
         # model list the proxy loads from LiteLLM_ProxyModelTable (litellm_params json.dumps'd)
-        ids = [uid("model") for _ in range(3)]
+        ids = [uid("model") for _unused in range(3)]
         self.cleanup_where("litellm_proxymodeltable", {"model_id": {"in": ids}})
         for i, model_id in enumerate(ids):
             await self.db.litellm_proxymodeltable.create(
@@ -346,7 +396,7 @@ class StartupChecks(EngineTestCase):
     async def test_config_lookups_at_startup(self):
         # utils.py get_generic_data(table_name="config"): find_first(where={key: value});
         # prefetch_config_params: find_many(where={"param_name": {"in": [...]}})
-        names = [uid("param") for _ in range(3)]
+        names = [uid("param") for _unused in range(3)]
         self.cleanup_where("litellm_config", {"param_name": {"in": names}})
         await self.db.litellm_config.create(data={"param_name": names[0], "param_value": '{"a": 1}'})
         await self.db.litellm_config.create(data={"param_name": names[1], "param_value": '["x"]'})

@@ -47,7 +47,9 @@ import prisma.errors
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, jsonify_object, uid
+from _support import EngineTestCase, close_shared_client, jsonify_object, uid
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 TEAM_ADVISORY_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext($1)) IS NULL AS locked"
 
@@ -163,6 +165,7 @@ class Teams(EngineTestCase):
             )
 
     async def test_team_lookups_and_list(self):
+        # TeamRepository.find_by_member/find_by_admin; team_endpoints list_team_v2 where/skip/take/order/count
         marker = "TeAm" + uuid.uuid4().hex[:8]
         org_budget = await self.make_budget()
         org = await self.make_org(org_budget.budget_id)
@@ -227,7 +230,7 @@ class Teams(EngineTestCase):
         t1 = await self.make_team()
         t2 = await self.make_team()
         t3 = await self.make_team()
-        for _ in range(3):
+        for _unused in range(3):
             await self.make_key(team_id=t1.team_id)
         await self.make_key(team_id=t2.team_id)
         grouped = await self.db.litellm_verificationtoken.group_by(
@@ -289,7 +292,7 @@ class TeamMembership(EngineTestCase):
         # team_endpoints: create_many(data=missing, skip_duplicates=True) then update_many(budget_id None)
         team = await self.make_team()
         budget = await self.make_budget(max_budget=5.0)
-        users = [uid("user") for _ in range(3)]
+        users = [uid("user") for _unused in range(3)]
         self.cleanup_where("litellm_teammembership", {"team_id": team.team_id})
         await self.db.litellm_teammembership.create(data={"user_id": users[0], "team_id": team.team_id})
         existing = await self.db.litellm_teammembership.find_many(where={"team_id": team.team_id})
@@ -476,10 +479,11 @@ class Users(EngineTestCase):
         self.assertEqual([r["user_id"] for r in page], [ids[1]])
 
     async def test_teams_array_push_and_has(self):
+        # management_helpers/utils.py add_team_to_user; UserRepository.add_team / find_by_team_id / remove_team
         team_id = uid("team")
         user = await self.make_user(teams=[uid("team")])
         # management_helpers/utils.py add_team_to_user: update_many(NOT has, push [id]) twice is one push
-        for _ in range(2):
+        for _unused in range(2):
             await self.db.litellm_usertable.update_many(
                 where={"user_id": user.user_id, "NOT": {"teams": {"has": team_id}}},
                 data={"teams": {"push": [team_id]}},

@@ -38,7 +38,9 @@ import prisma.errors
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, uid
+from _support import EngineTestCase, close_shared_client, uid
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 
 class _Boom(Exception):
@@ -47,6 +49,7 @@ class _Boom(Exception):
 
 class InteractiveTransactions(EngineTestCase):
     async def test_commit_visibility_and_read_your_writes(self):
+        # team_endpoints.new_team / _spend_update_tx: writes committed only when the tx block exits
         team_id, user_id, param = uid("team"), uid("user"), uid("param")
         self.cleanup_where("litellm_teamtable", {"team_id": team_id})
         self.cleanup_where("litellm_usertable", {"user_id": user_id})
@@ -76,6 +79,7 @@ class InteractiveTransactions(EngineTestCase):
         self.assertEqual((await self.db.litellm_config.find_unique(where={"param_name": param})).param_value, {"a": 1})
 
     async def test_rollback_on_exception(self):
+        # prisma_client.tx() blocks in team/key endpoints raising HTTPException mid-way
         team_id, param = uid("team"), uid("param")
         existing = await self.make_team(spend=1.0)
         self.cleanup_where("litellm_teamtable", {"team_id": team_id})
@@ -93,10 +97,11 @@ class InteractiveTransactions(EngineTestCase):
         self.assertIsNone(await self.db.litellm_config.find_unique(where={"param_name": param}))
 
     async def test_database_error_rolls_back_and_client_recovers(self):
+        # bulk_user_creation / team_endpoints tx hitting a unique violation
         dup = await self.make_user()
         new_user = uid("user")
         self.cleanup_where("litellm_usertable", {"user_id": new_user})
-        for _ in range(2):  # twice: the failed tx must not poison a pooled connection
+        for _unused in range(2):  # twice: the failed tx must not poison a pooled connection
             with self.assertRaises(prisma.errors.UniqueViolationError):
                 async with self.db.tx() as tx:
                     await tx.litellm_usertable.create(data={"user_id": new_user, "models": []})
@@ -114,6 +119,8 @@ class InteractiveTransactions(EngineTestCase):
         self.assertIsNotNone(await self.db.litellm_usertable.find_unique(where={"user_id": other}))
 
     async def test_explicit_manager_forms(self):
+        # organization_endpoints.update_organization (tx_manager = prisma_client.db.tx()); lens/repository.py
+        # tx(max_wait=..)
         a, b = uid("param"), uid("param")
         self.cleanup_where("litellm_config", {"param_name": {"in": [a, b]}})
         tx_manager = self.db.tx(max_wait=timedelta(seconds=30), timeout=timedelta(seconds=30))
@@ -128,6 +135,7 @@ class InteractiveTransactions(EngineTestCase):
         self.assertIsNone(await self.db.litellm_config.find_unique(where={"param_name": b}))
 
     async def test_expired_transaction(self):
+        # bulk_team_member_budgets / bulk_user_deletion tx(timeout=_BATCH_TX_TIMEOUT) overrunning
         param = uid("param")
         self.cleanup_where("litellm_config", {"param_name": param})
         with self.assertRaises(prisma.errors.TransactionError):
@@ -180,7 +188,8 @@ class InteractiveTransactions(EngineTestCase):
         self.assertEqual((await self.db.litellm_config.find_unique(where={"param_name": param})).reload_revision, 2)
 
     async def test_long_transaction(self):
-        names = [uid("param") for _ in range(200)]
+        # management_helpers/bulk_user_creation.py: many statements in one tx
+        names = [uid("param") for _unused in range(200)]
         self.cleanup_where("litellm_config", {"param_name": {"in": names}})
         async with self.db.tx(timeout=timedelta(seconds=60)) as tx:
             for name in names:
@@ -190,6 +199,7 @@ class InteractiveTransactions(EngineTestCase):
 
 class Batches(EngineTestCase):
     async def test_batch_commits_atomically(self):
+        # utils.py update_data(query_type="update_many") batches; model_usage_rollup batch with execute_raw
         a, b = uid("param"), uid("param")
         self.cleanup_where("litellm_config", {"param_name": {"in": [a, b]}})
         async with self.db.batch_() as batcher:
@@ -204,6 +214,7 @@ class Batches(EngineTestCase):
         self.assertEqual((rows[a].reload_revision, rows[a].param_value, rows[b].reload_revision), (5, [1], 1))
 
     async def test_failing_batch_leaves_nothing(self):
+        # unit_of_work / reset_budget_job batches: all-or-nothing commit
         existing = await self.make_user()
         fresh = [uid("param"), uid("param")]
         self.cleanup_where("litellm_config", {"param_name": {"in": fresh}})
@@ -233,6 +244,7 @@ class Batches(EngineTestCase):
         self.assertEqual(await self.db.litellm_config.count(where={"param_name": {"in": fresh}}), 1)
 
     async def test_batch_inside_transaction_rolls_back_with_it(self):
+        # db_spend_update_writer: transaction.batch_() inside _spend_update_tx
         names = [uid("param"), uid("param")]
         self.cleanup_where("litellm_config", {"param_name": {"in": names}})
         with self.assertRaises(_Boom):

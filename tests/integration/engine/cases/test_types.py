@@ -33,7 +33,9 @@ import prisma
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _support, however the cases are run
 
-from _support import EngineTestCase, as_utc, uid, utc
+from _support import EngineTestCase, as_utc, close_shared_client, uid, utc
+
+tearDownModule = close_shared_client  # disconnect the module's shared client
 
 NESTED_JSON = [
     {"a": {"b": {"c": [1, 2, {"d": None}]}}, "list": [[], [[]], {}], "t": True, "f": False},
@@ -58,7 +60,8 @@ def ms(value: datetime) -> datetime:
 
 class JsonValues(EngineTestCase):
     async def test_json_round_trip(self):
-        names = [uid("json") for _ in NESTED_JSON]
+        # utils.py PrismaClient.jsonify_object (json.dumps'd Json columns), ConfigRepository raw reads
+        names = [uid("json") for _unused in NESTED_JSON]
         self.cleanup_where("litellm_config", {"param_name": {"in": names}})
         for name, value in zip(names, NESTED_JSON, strict=True):
             created = await self.db.litellm_config.create(data={"param_name": name, "param_value": json.dumps(value)})
@@ -74,8 +77,9 @@ class JsonValues(EngineTestCase):
         self.assertEqual({r["param_name"]: r["param_value"] for r in raw}, dict(zip(names, NESTED_JSON, strict=True)))
 
     async def test_prisma_json_wrapper_and_json_columns_of_keys(self):
+        # key_management_endpoints master-key rotation (prisma.Json); UserRepository.count_billable_users
         metadata = {"tags": ["ü"], "deep": {"x": [{"y": 2**55}]}}
-        key, _ = await self.make_key(metadata=metadata)
+        key, _unused = await self.make_key(metadata=metadata)
         updated = await self.db.litellm_verificationtoken.update(
             where={"token": key.token},
             data={"metadata": prisma.Json({"replaced": [1, {"two": None}]}), "aliases": prisma.Json({})},
@@ -94,6 +98,7 @@ class JsonValues(EngineTestCase):
 
 class BigIntValues(EngineTestCase):
     async def test_bigint_extremes_filters_and_increments(self):
+        # BigInt tpm/rpm/tpd limits (budget_management_endpoints), reload_revision increments
         values = {"tpm_limit": 2**53 + 1, "rpm_limit": 2**63 - 1, "tpd_limit": -(2**63)}
         budget = await self.make_budget(**values)
         got = await self.db.litellm_budgettable.find_unique(where={"budget_id": budget.budget_id})
@@ -126,6 +131,7 @@ class BigIntValues(EngineTestCase):
 
 class DateTimeValues(EngineTestCase):
     async def test_datetime_round_trip(self):
+        # budget_reset_at / expires / temp_budget_expiry written by the budget and key endpoints
         cases = [
             utc(2024, 2, 29, 23, 59, 59, 999000),
             utc(2024, 1, 1, 0, 0, 0, 123456),  # microseconds: truncated to .123
@@ -147,6 +153,7 @@ class DateTimeValues(EngineTestCase):
             self.assertEqual(as_utc(datetime.fromisoformat(raw["budget_reset_at"])), ms(value))
 
     async def test_datetime_filters_order_and_defaults(self):
+        # get_data reset queries (lt/gt now), ui_view_spend_logs ISO-string ranges, @default(now())/@updatedAt
         marker = uid("dt")
         base = utc(2025, 1, 1, 12)
         budgets = []
@@ -194,6 +201,7 @@ class DateTimeValues(EngineTestCase):
 
 class FloatValues(EngineTestCase):
     async def test_float_exactness_and_increments(self):
+        # spend increments/decrements (db_spend_update_writer, unit_of_work) and max_budget values
         awkward = [0.1, 1 / 3, 123456789.12345679, 1e-300, 5e-324, 1.5e300, 2.0**53 + 2]
         for value in awkward:
             budget = await self.make_budget(max_budget=value)
@@ -202,9 +210,9 @@ class FloatValues(EngineTestCase):
             # 16 significant digits ("{:.15e}"); the native engine stores that, so both are accepted here.
             self.assertIn(got.max_budget, (value, float(f"{value:.15e}")), value)
             self.assertIsInstance(got.max_budget, float)
-        key, _ = await self.make_key(spend=0.0)
+        key, _unused = await self.make_key(spend=0.0)
         expected = 0.0
-        for _ in range(10):
+        for _unused in range(10):
             await self.db.litellm_verificationtoken.update_many(
                 where={"token": key.token}, data={"spend": {"increment": 0.1}}
             )
@@ -227,6 +235,7 @@ class FloatValues(EngineTestCase):
 
 class BytesAndArrays(EngineTestCase):
     async def test_bytes_round_trip(self):
+        # repositories/managed_file_content_repository.py store / load / delete
         payloads = [b"", b"\x00\x01\x02\xff" * 64, "ünïcode ✓".encode(), bytes(range(256)) * 40]
         for content in payloads:
             row = await self.db.litellm_managedfilecontenttable.create(data={"content": prisma.Base64.encode(content)})
@@ -237,8 +246,9 @@ class BytesAndArrays(EngineTestCase):
             self.assertIsNone(await self.db.litellm_managedfilecontenttable.delete(where={"id": row.id}))
 
     async def test_string_arrays(self):
+        # models/allowed_routes String[] columns; auth_checks is_empty, key list hasSome
         models = ["z-last", "a-first", "ünï", "with,comma", 'with"quote', "with space", "{brace}", "NULL", ""]
-        key, _ = await self.make_key(models=models, allowed_routes=[])
+        key, _unused = await self.make_key(models=models, allowed_routes=[])
         got = await self.db.litellm_verificationtoken.find_unique(where={"token": key.token})
         self.assertEqual(got.models, models)
         self.assertEqual(got.allowed_routes, [])
@@ -264,6 +274,7 @@ class BytesAndArrays(EngineTestCase):
 
 class RawQueries(EngineTestCase):
     async def test_raw_parameter_and_result_types(self):
+        # raw queries across LiteLLM (daily_activity_sql, ui_view_spend_logs, config CAS)
         when = utc(2024, 5, 6, 7, 8, 9, 10000)
         row = await self.db.query_first(
             """
@@ -338,7 +349,8 @@ class RawQueries(EngineTestCase):
         )
 
     async def test_query_raw_rows_query_first_and_execute_raw_counts(self):
-        names = [uid("raw") for _ in range(4)]
+        # proxy_worker_heartbeat execute_raw counts; query_first(model=...) typed reads
+        names = [uid("raw") for _unused in range(4)]
         self.cleanup_where("litellm_config", {"param_name": {"in": names}})
         inserted = await self.db.execute_raw(
             'INSERT INTO "LiteLLM_Config" (param_name, param_value) VALUES ($1, $5::jsonb), ($2, $5::jsonb), '
@@ -384,7 +396,7 @@ class RawQueries(EngineTestCase):
             await self.db.execute_raw('DELETE FROM "LiteLLM_Config" WHERE param_name = ANY($1::text[])', names), 4
         )
         # the model= form of query_raw / query_first
-        key, _ = await self.make_key(spend=1.25)
+        key, _unused = await self.make_key(spend=1.25)
         typed = await self.db.query_first(
             'SELECT * FROM "LiteLLM_VerificationToken" WHERE token = $1',
             key.token,
