@@ -9,7 +9,10 @@ DEST="${TMPDIR:-/tmp}/llmops-sanity/ansible_collections/llmops/litellm"
 rm -rf "$DEST"
 mkdir -p "$DEST"
 cd "$ROOT"
+# Third-party exports kept verbatim as test inputs (tests/fixtures/real-world, with their typography)
+# are data, not collection content: they stay out of the sanity copy.
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+  case "$f" in tests/fixtures/real-world/*) continue ;; esac
   [ -e "$f" ] && printf '%s\0' "$f"
 done | tar --null --no-recursion -T - -cf - | tar -C "$DEST" -xf -
 cd "$DEST"

@@ -57,9 +57,10 @@ def temp_key(stack):
     def make(**options) -> str:
         alias = f"mol-{secrets.token_hex(3)}"
         result = ansible_module(stack, "litellm_key", key_alias=alias, models=[MODEL], **options)
-        assert result["changed"] and result.get("key"), "litellm_key returned no generated key value"
+        assert result["changed"] and result.get("api_key"), "litellm_key returned no generated key value"
+        assert result["key"]["key_alias"] == alias and result["key"]["managed"]
         made.append(alias)
-        return result["key"]
+        return result["api_key"]
 
     yield make
     for alias in made:

@@ -1,6 +1,6 @@
-#!/usr/bin/node
-// Stands in for Prisma's query-engine binary (see lib/server.mjs). The file name is what
-// /proc/<pid>/comm shows, which LiteLLM's orphan reaper matches on.
+// Stands in for Prisma's query-engine binary (see lib/server.mjs). The image build prefixes it
+// with `#!/usr/bin/node` as /opt/query-engine/query-engine: node started straight from that file
+// shows "query-engine" in /proc/<pid>/comm, which LiteLLM's orphan reaper matches on.
 'use strict';
 import('./lib/server.mjs')
   .then((m) => m.main(process.argv.slice(2)))
