@@ -48,7 +48,7 @@ stage_unit() { pytest_stage unit tests/unit tests/sim; }
 stage_integration() { pytest_stage integration tests/integration; }
 stage_rules() { pytest_stage rules tests/rules tests/alertmanager tests/dashboards; }
 # The scenario's sequence ends after verify: the live stage uses the stack, teardown removes it.
-stage_molecule() { (cd "$ROOT" && molecule test -s default); }
+stage_molecule() { (cd "$ROOT" && molecule test -s default --destroy never); }
 # The same LiteLLM suite as the integration stage, against the Molecule stack's proxy (its own
 # disposable database, so the cases that block keys beyond the suite's own run too).
 stage_live() {
