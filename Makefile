@@ -34,7 +34,7 @@ collection: venv
 images: venv docker collection
 	$(VENV)/bin/ansible-playbook -i $(INVENTORY) playbooks/images.yml $(ANSIBLE_ARGS)
 
-test: setup ## Every test: lint, unit, integration (simulators), alert rules, Molecule
+test: setup ## Every test: lint, unit, integration, alert rules, Molecule, live (LiteLLM suite on the Molecule stack), teardown
 	@bash scripts/run-tests.sh
 
 lint: venv collection
@@ -49,8 +49,8 @@ integration: venv collection
 rules: venv docker
 	@bash scripts/run-tests.sh rules
 
-molecule: setup
-	@bash scripts/run-tests.sh molecule
+molecule: setup ## The Molecule stack: converge, idempotence, verify, the LiteLLM suite against it, teardown
+	@bash scripts/run-tests.sh molecule live teardown
 
 bench: setup
 	@bash scripts/run-bench.sh
