@@ -38,13 +38,21 @@ def demo_keys(stack) -> dict[str, str]:
 def ansible_module(stack, module: str, **args) -> dict:
     """Runs one of the collection's modules against the stack's proxy and returns its result."""
     ansible = shutil.which("ansible", path=str(Path(sys.executable).parent)) or "ansible"
-    env = dict(os.environ, LITELLM_API_BASE=stack.proxy_url, LITELLM_MASTER_KEY=stack.master_key, ANSIBLE_NOCOLOR="1")
+    env = dict(
+        os.environ,
+        LITELLM_API_BASE=stack.proxy_url,
+        LITELLM_MASTER_KEY=stack.master_key,
+        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+    )
     run = subprocess.run(
         [ansible, "localhost", "-c", "local", "-m", f"llmops.litellm.{module}", "-a", json.dumps(args)],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert "=> {" in run.stdout, run.stdout[-2000:] + run.stderr[-2000:]
-    result = json.loads(run.stdout.split("=> ", 1)[1])
+    try:
+        result = json.loads(run.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError):
+        pytest.fail(f"no module result from ansible (exit {run.returncode}): {run.stderr[-2000:]}")
     assert not result.get("failed"), result.get("msg")
     return result
 
