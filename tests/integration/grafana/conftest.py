@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import sysconfig
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 PLAYBOOKS = HERE / "playbooks"
 sys.path.insert(0, str(REPO / "tests" / "sim"))
 
+from collection_under_test import collections_path as verified_collections_path  # noqa: E402
 from grafana_sim import GrafanaSimulator  # noqa: E402
 
 SIM_USER = "admin"
@@ -81,14 +81,11 @@ def grafana():
             yield GrafanaTarget(url=sim.url, env=env, sim=sim, gcom=gcom)
 
 
-@pytest.fixture(scope="session")
-def collections_path(tmp_path_factory) -> str:
-    """The working tree as llmops.litellm, without building a tarball."""
-    root = tmp_path_factory.mktemp("collections")
-    namespace = root / "ansible_collections" / "llmops"
-    namespace.mkdir(parents=True)
-    (namespace / "litellm").symlink_to(REPO, target_is_directory=True)
-    return "%s:%s" % (root, sysconfig.get_paths()["purelib"])
+@pytest.fixture(scope="session", autouse=True)
+def collections_path() -> str:
+    """Where ansible finds llmops.litellm: verified to be this checkout's (see collection_under_test);
+    every test fails, saying why, when it is not."""
+    return verified_collections_path()
 
 
 @dataclass

@@ -6,7 +6,13 @@ import os
 
 import pytest
 from harness import REAL, SIM_MASTER_KEY, cleanup_real
-from litellm_sim.testing import SimulatorProcess
+from litellm_sim.testing import SimulatorProcess, collections_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collection_under_test():
+    """Fail every test, saying why, when ansible would run another llmops.litellm than this checkout's."""
+    return collections_path()
 
 
 @pytest.fixture(scope="session")

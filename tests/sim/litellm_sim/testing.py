@@ -3,8 +3,9 @@
 - ``SimulatorProcess``: the simulator in a child process on 127.0.0.1 with an ephemeral port.
 - ``collections_path``: an ``ANSIBLE_COLLECTIONS_PATH`` where ``llmops.litellm`` resolves to
   this checkout (or the path the caller already set, e.g. ``make test`` after installing the
-  built tarball).
-- ``make_collection_importable``: lets plain pytest import ``ansible_collections.llmops.litellm``.
+  built tarball), verified: see ``collection_under_test``.
+- ``make_collection_importable``: lets plain pytest import ``ansible_collections.llmops.litellm``
+  from this checkout only.
 - ``api``: one JSON call to a LiteLLM (or simulator) endpoint.
 """
 
@@ -14,15 +15,33 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 SIM_PARENT = Path(__file__).resolve().parents[1]
+if str(SIM_PARENT) not in sys.path:
+    sys.path.insert(0, str(SIM_PARENT))
+
+from collection_under_test import (  # noqa: E402
+    REPO_ROOT,
+    CollectionMismatch,
+    collections_path,
+    make_collection_importable,
+)
+
+__all__ = [
+    "REPO_ROOT",
+    "CollectionMismatch",
+    "SimulatorProcess",
+    "api",
+    "collections_path",
+    "make_collection_importable",
+    "tool",
+]
+
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 
 
@@ -30,43 +49,6 @@ def tool(name: str) -> str:
     """A console script of the project venv when present, else the one on PATH."""
     candidate = VENV_BIN / name
     return str(candidate) if candidate.exists() else name
-
-
-def _link_checkout(base: Path) -> Path:
-    namespace = base / "ansible_collections" / "llmops"
-    namespace.mkdir(parents=True, exist_ok=True)
-    link = namespace / "litellm"
-    if not link.exists():
-        link.symlink_to(REPO_ROOT, target_is_directory=True)
-    return base
-
-
-def collections_path() -> str:
-    """ANSIBLE_COLLECTIONS_PATH for test runs: the caller's, else this checkout linked in a temp dir."""
-    configured = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    if configured:
-        return configured
-    base = Path(tempfile.gettempdir()) / f"llmops-litellm-collections-{os.getuid()}"
-    _link_checkout(base)
-    bundled = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
-    return os.pathsep.join([str(base), str(bundled)])
-
-
-def make_collection_importable() -> None:
-    """Make ``ansible_collections.llmops.litellm`` importable in this interpreter."""
-    try:
-        import ansible_collections.llmops.litellm  # noqa: F401, PLC0415
-    except ImportError:
-        pass
-    else:
-        return
-    base = _link_checkout(Path(tempfile.gettempdir()) / f"llmops-litellm-import-{os.getuid()}")
-    sys.path.insert(0, str(base))
-    if "ansible_collections" in sys.modules:
-        package = sys.modules["ansible_collections"]
-        extra = str(base / "ansible_collections")
-        if extra not in list(package.__path__):
-            package.__path__.append(extra)
 
 
 def api(base_url: str, master_key: str | None, method: str, path: str, body: Any = None) -> tuple[int, Any]:
