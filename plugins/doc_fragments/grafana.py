@@ -57,3 +57,20 @@ notes:
     C(module_defaults) and the action group C(group/llmops.litellm.grafana).
   - A second run against an unchanged Grafana makes no write request.
 """
+
+    # ATTRIBUTES comes first in a module's extends_documentation_fragment: where two fragments set the
+    # same attribute the first one wins, so ansible.builtin.action_common_attributes (and .actiongroups)
+    # only add their descriptions and do not reset support or membership.
+    ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+  action_group:
+    support: full
+    membership:
+      - llmops.litellm.grafana
+"""

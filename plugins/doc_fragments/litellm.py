@@ -36,6 +36,9 @@ notes:
     controller, with a local connection).
 """
 
+    # ATTRIBUTES and INFO_ATTRIBUTES come first in a module's extends_documentation_fragment: where two
+    # fragments set the same attribute the first one wins, so ansible.builtin.action_common_attributes
+    # (and .actiongroups) only add their descriptions and do not reset support or membership.
     ATTRIBUTES = r"""
 attributes:
   check_mode:

@@ -29,15 +29,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.grafana.attributes
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.grafana
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: posix
 options:
   state:
     description:
@@ -199,30 +194,36 @@ folders_created:
   type: list
   elements: str
   sample: [LLMOps, LiteLLM]
-path:
-  description: File written by V(export).
+file:
+  description:
+    - File written by V(export) (the O(path) option).
+    - Not named C(path), which would make Ansible add the file's owner, mode and size to the result,
+      its C(uid) replacing the dashboard's.
   returned: with O(state=export)
   type: str
 dashboard:
   description: The normalised dashboard written by V(export).
   returned: with O(state=export)
   type: dict
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:3000/api/folders/llmops", status: 401}
 """
 
 import os  # noqa: E402
 import tempfile  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible.module_utils.common.text.converters import to_native, to_text  # noqa: E402
-from ansible.module_utils.urls import fetch_url  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (  # noqa: E402
-    GRAFANA_REQUIRED_TOGETHER,
     GrafanaAPIError,
     GrafanaClient,
     GrafanaError,
+    GrafanaModule,
     canonical_json,
     dashboard_diff,
-    grafana_argument_spec,
+    download_text,
     normalize_dashboard,
     parse_dashboard_text,
     resolve_dashboard_inputs,
@@ -235,25 +236,22 @@ from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (  #
 SOURCES = ("path", "dashboard", "url", "grafana_com_id")
 
 
-def argument_spec():
-    spec = grafana_argument_spec()
-    spec.update(
-        state={"type": "str", "default": "present", "choices": ["present", "absent", "export"]},
-        uid={"type": "str"},
-        path={"type": "path"},
-        dashboard={"type": "dict"},
-        url={"type": "str"},
-        grafana_com_id={"type": "int"},
-        revision={"type": "int"},
-        grafana_com_url={"type": "str", "default": "https://grafana.com"},
-        cache_dir={"type": "path", "default": "~/.cache/llmops.litellm/grafana.com"},
-        folder={"type": "str"},
-        folder_uid={"type": "str"},
-        inputs={"type": "dict", "default": {}, "aliases": ["datasource_inputs"]},
-        overwrite={"type": "bool", "default": False},
-        commit_message={"type": "str", "default": "Saved by llmops.litellm.grafana_dashboard"},
-    )
-    return spec
+OPTIONS = {
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent", "export"]},
+    "uid": {"type": "str"},
+    "path": {"type": "path"},
+    "dashboard": {"type": "dict"},
+    "url": {"type": "str"},
+    "grafana_com_id": {"type": "int"},
+    "revision": {"type": "int"},
+    "grafana_com_url": {"type": "str", "default": "https://grafana.com"},
+    "cache_dir": {"type": "path", "default": "~/.cache/llmops.litellm/grafana.com"},
+    "folder": {"type": "str"},
+    "folder_uid": {"type": "str"},
+    "inputs": {"type": "dict", "default": {}, "aliases": ["datasource_inputs"]},
+    "overwrite": {"type": "bool", "default": False},
+    "commit_message": {"type": "str", "default": "Saved by llmops.litellm.grafana_dashboard"},
+}
 
 
 def read_text_file(path: str, what: str) -> str:
@@ -264,14 +262,8 @@ def read_text_file(path: str, what: str) -> str:
         raise GrafanaError("cannot read %s %s: %s" % (what, path, to_native(exc))) from None
 
 
-def download(module, url: str, timeout: int) -> str:
-    resp, info = fetch_url(module, url, headers={"Accept": "application/json"}, timeout=timeout)
-    status = info.get("status")
-    if status is None or status < 0:
-        raise GrafanaError("cannot download dashboard from %s: %s" % (url, info.get("msg")))
-    if status != 200:
-        raise GrafanaError("cannot download dashboard from %s: HTTP %s: %s" % (url, status, info.get("msg")))
-    return to_text(resp.read(), errors="surrogate_or_strict")
+def download(module, url: str) -> str:
+    return download_text(url, module.params["timeout"], module.params["validate_certs"])
 
 
 def grafana_com_dashboard(module) -> dict:
@@ -281,7 +273,7 @@ def grafana_com_dashboard(module) -> dict:
     if os.path.exists(cache_file):
         return parse_dashboard_text(read_text_file(cache_file, "cached grafana.com dashboard"), cache_file)
     url = "%s/api/dashboards/%d/revisions/%d/download" % (params["grafana_com_url"].rstrip("/"), gnet_id, revision)
-    text = download(module, url, params["timeout"])
+    text = download(module, url)
     dashboard = parse_dashboard_text(text, url)
     if not module.check_mode:
         write_atomically(module, cache_file, text)
@@ -297,7 +289,7 @@ def write_atomically(module, path: str, text: str) -> None:
             out.write(text.encode("utf-8"))
     except (IOError, OSError) as exc:
         raise GrafanaError("cannot write %s: %s" % (path, to_native(exc))) from None
-    module.atomic_move(tmp, path)
+    module.ansible_module.atomic_move(tmp, path)
 
 
 def declared_dashboard(module) -> dict:
@@ -308,7 +300,7 @@ def declared_dashboard(module) -> dict:
     elif params["dashboard"] is not None:
         dashboard = unwrap_dashboard(params["dashboard"], "dashboard")
     elif params["url"]:
-        dashboard = parse_dashboard_text(download(module, params["url"], params["timeout"]), params["url"])
+        dashboard = parse_dashboard_text(download(module, params["url"]), params["url"])
     else:
         dashboard = grafana_com_dashboard(module)
     dashboard = resolve_dashboard_inputs(dashboard, params["inputs"])
@@ -425,7 +417,7 @@ def export(module, client: GrafanaClient) -> dict:
     on_disk = read_text_file(path, "export file") if os.path.exists(path) else None
     result = {
         "uid": uid,
-        "path": path,
+        "file": path,
         "dashboard": dashboard,
         "version": current["meta"].get("version"),
         "url": current["meta"].get("url"),
@@ -439,33 +431,26 @@ def export(module, client: GrafanaClient) -> dict:
     return result
 
 
-def check_options(module) -> None:
+def run(module):
     params = module.params
     if params["state"] == "present" and not any(params[source] is not None for source in SOURCES):
-        module.fail_json(msg="state=present needs one of %s" % ", ".join(SOURCES))
+        module.fail("state=present needs one of %s" % ", ".join(SOURCES))
     if params["state"] in ("absent", "export"):
         problem = uid_problem(params["uid"])
         if problem:
-            module.fail_json(msg="state=%s: %s" % (params["state"], problem))
+            module.fail("state=%s: %s" % (params["state"], problem))
     if params["state"] == "export" and not params["path"]:
-        module.fail_json(msg="state=export needs path, the file to write")
+        module.fail("state=export needs path, the file to write")
+    actions = {"present": ensure_present, "absent": ensure_absent, "export": export}
+    return actions[params["state"]](module, module.client)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
+    GrafanaModule(
+        OPTIONS,
         mutually_exclusive=[SOURCES, ("folder", "folder_uid")],
-        required_together=GRAFANA_REQUIRED_TOGETHER + [("grafana_com_id", "revision")],
-        supports_check_mode=True,
-    )
-    check_options(module)
-    client = GrafanaClient(module)
-    actions = {"present": ensure_present, "absent": ensure_absent, "export": export}
-    try:
-        result = actions[module.params["state"]](module, client)
-    except GrafanaError as exc:
-        module.fail_json(msg=to_native(exc))
-    module.exit_json(**result)
+        required_together=[("grafana_com_id", "revision")],
+    ).execute(run)
 
 
 if __name__ == "__main__":

@@ -21,15 +21,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.grafana.attributes
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.grafana
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: posix
 options:
   name:
     description:
@@ -144,17 +139,19 @@ secrets_sent:
   type: list
   elements: str
   sample: [basicAuthPassword]
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:3000/api/folders/llmops", status: 401}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.common.text.converters import to_native  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (  # noqa: E402
-    GRAFANA_REQUIRED_TOGETHER,
     GrafanaClient,
     GrafanaError,
+    GrafanaModule,
     datasource_desired,
     datasource_view,
-    grafana_argument_spec,
     secrets_to_send,
     uid_problem,
 )
@@ -175,23 +172,20 @@ KEPT_ON_UPDATE = (
 )
 
 
-def argument_spec():
-    spec = grafana_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        uid={"type": "str"},
-        type={"type": "str", "default": "prometheus"},
-        url={"type": "str"},
-        access={"type": "str", "default": "proxy", "choices": ["proxy", "direct"]},
-        is_default={"type": "bool"},
-        basic_auth={"type": "bool"},
-        basic_auth_user={"type": "str"},
-        json_data={"type": "dict"},
-        secure_json_data={"type": "dict", "no_log": True},
-        update_secrets={"type": "str", "default": "on_create", "choices": ["on_create", "always"], "no_log": False},
-        state={"type": "str", "default": "present", "choices": ["present", "absent"]},
-    )
-    return spec
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "uid": {"type": "str"},
+    "type": {"type": "str", "default": "prometheus"},
+    "url": {"type": "str"},
+    "access": {"type": "str", "default": "proxy", "choices": ["proxy", "direct"]},
+    "is_default": {"type": "bool"},
+    "basic_auth": {"type": "bool"},
+    "basic_auth_user": {"type": "str"},
+    "json_data": {"type": "dict"},
+    "secure_json_data": {"type": "dict", "no_log": True},
+    "update_secrets": {"type": "str", "default": "on_create", "choices": ["on_create", "always"], "no_log": False},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+}
 
 
 def find_current(client: GrafanaClient, uid: str | None, name: str) -> dict | None:
@@ -263,27 +257,24 @@ def ensure_absent(module, client: GrafanaClient) -> dict:
     return result
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_together=GRAFANA_REQUIRED_TOGETHER,
-        supports_check_mode=True,
-    )
-    if module.params["uid"]:
-        problem = uid_problem(module.params["uid"])
+def run(module):
+    params = module.params
+    if params["uid"]:
+        problem = uid_problem(params["uid"])
         if problem:
-            module.fail_json(msg=problem)
-    if not module.params["name"].strip():
-        module.fail_json(msg="name must not be empty")
-    client = GrafanaClient(module)
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(module, client)
-        else:
-            result = ensure_absent(module, client)
-    except GrafanaError as exc:
-        module.fail_json(msg=to_native(exc))
-    module.exit_json(**result)
+            module.fail(problem)
+    if not params["name"].strip():
+        module.fail("name must not be empty")
+    ensure = ensure_present if params["state"] == "present" else ensure_absent
+    result = ensure(module, module.client)
+    if result.get("uid") is None:
+        # Not known yet (a creation in check mode, a missing datasource named only by name).
+        result.pop("uid", None)
+    return result
+
+
+def main():
+    GrafanaModule(OPTIONS, result={"secrets_sent": []}).execute(run)
 
 
 if __name__ == "__main__":

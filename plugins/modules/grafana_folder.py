@@ -19,15 +19,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.grafana.attributes
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.grafana
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: posix
 options:
   uid:
     description:
@@ -90,29 +85,27 @@ uid:
   returned: always
   type: str
   sample: llmops-litellm
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:3000/api/folders/llmops", status: 401}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.common.text.converters import to_native  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.grafana import (  # noqa: E402
-    GRAFANA_REQUIRED_TOGETHER,
     GrafanaClient,
     GrafanaError,
-    grafana_argument_spec,
+    GrafanaModule,
     uid_problem,
 )
 
-
-def argument_spec():
-    spec = grafana_argument_spec()
-    spec.update(
-        uid={"type": "str", "required": True},
-        title={"type": "str"},
-        parent_uid={"type": "str", "default": ""},
-        state={"type": "str", "default": "present", "choices": ["present", "absent"]},
-        force={"type": "bool", "default": False},
-    )
-    return spec
+OPTIONS = {
+    "uid": {"type": "str", "required": True},
+    "title": {"type": "str"},
+    "parent_uid": {"type": "str", "default": ""},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "force": {"type": "bool", "default": False},
+}
 
 
 def folder_view(folder: dict | None) -> dict:
@@ -177,28 +170,22 @@ def ensure_absent(module, client: GrafanaClient) -> dict:
     return result
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        required_together=GRAFANA_REQUIRED_TOGETHER,
-        required_if=[("state", "present", ("title",))],
-        supports_check_mode=True,
-    )
+def run(module):
+    params = module.params
+    module.result["uid"] = params["uid"]
     for field in ("uid", "parent_uid"):
-        problem = uid_problem(module.params[field], field) if module.params[field] else None
+        problem = uid_problem(params[field], field) if params[field] else None
         if problem:
-            module.fail_json(msg=problem)
-    if module.params["state"] == "present" and not module.params["title"].strip():
-        module.fail_json(msg="title must not be empty")
-    client = GrafanaClient(module)
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(module, client)
-        else:
-            result = ensure_absent(module, client)
-    except GrafanaError as exc:
-        module.fail_json(msg=to_native(exc))
-    module.exit_json(**result)
+            module.fail(problem)
+    if params["state"] == "present":
+        if not params["title"].strip():
+            module.fail("title must not be empty")
+        return ensure_present(module, module.client)
+    return ensure_absent(module, module.client)
+
+
+def main():
+    GrafanaModule(OPTIONS, required_if=[("state", "present", ("title",))]).execute(run)
 
 
 if __name__ == "__main__":

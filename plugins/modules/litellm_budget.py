@@ -17,10 +17,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.litellm.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.litellm
-  - llmops.litellm.litellm.attributes
 options:
   budget_id:
     description: Identity of the budget.
@@ -95,88 +95,55 @@ changes:
   type: list
   elements: str
   sample: [max_budget]
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.budgets import (  # noqa: E402
     BUDGET_FIELDS,
-    LiteLLMError,
-    budget_current_fields,
-    budget_desired_fields,
-    client_from_module,
-    litellm_argument_spec,
+    BudgetPlan,
     public_budget,
     validate_budget_params,
 )
-from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import ansible_diff, changed_fields  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import (  # noqa: E402
+    clear_fields_option,
+    limit_options,
+    state_option,
+)
+
+OPTIONS = dict(
+    budget_id={"type": "str", "required": True},
+    state=state_option("present", "absent"),
+    clear_fields=clear_fields_option(BUDGET_FIELDS),
+    **limit_options(*BUDGET_FIELDS),
+)
 
 
-def argument_spec():
-    return litellm_argument_spec(
-        budget_id={"type": "str", "required": True},
-        state={"type": "str", "default": "present", "choices": ["present", "absent"]},
-        max_budget={"type": "float"},
-        soft_budget={"type": "float"},
-        max_parallel_requests={"type": "int"},
-        tpm_limit={"type": "int"},
-        rpm_limit={"type": "int"},
-        budget_duration={"type": "str"},
-        clear_fields={"type": "list", "elements": "str", "choices": list(BUDGET_FIELDS), "default": []},
-    )
-
-
-def run(module, client):
+def run(module):
     params = module.params
     errors = validate_budget_params(params)
     if errors:
-        module.fail_json(msg="; ".join(errors), changes=[])
-    budget_id = params["budget_id"]
-    record = client.budget_info(budget_id)
-    desired = budget_desired_fields(params)
-    if params["state"] == "absent":
-        result = {"changed": record is not None, "changes": ["state"] if record else []}
-        if module._diff:
-            result["diff"] = ansible_diff(
-                dict(budget_current_fields(record), budget_id=budget_id) if record else {}, {}
-            )
-        if record is not None and not module.check_mode:
-            client.delete_budget(budget_id)
-        module.exit_json(**result)
-    if record is None:
-        result = {"changed": True, "changes": sorted(desired)}
-        if module._diff:
-            result["diff"] = ansible_diff({}, dict(desired, budget_id=budget_id))
-        body = dict(desired, budget_id=budget_id)
-        result["budget"] = public_budget(body if module.check_mode else client.new_budget(body))
-        module.exit_json(**result)
-    changes = changed_fields(desired, budget_current_fields(record))
-    result = {"changed": bool(changes), "changes": sorted(changes)}
-    if module._diff:
-        current = budget_current_fields(record)
-        result["diff"] = ansible_diff(
-            dict({name: current[name] for name in desired}, budget_id=budget_id), dict(desired, budget_id=budget_id)
-        )
-    if changes and not module.check_mode:
-        body = {name: desired[name] for name in changes}
-        body["budget_id"] = budget_id
-        updated = client.update_budget(body)
-        if updated is None:
-            module.fail_json(msg="budget %r disappeared while it was being updated" % budget_id, changes=[])
-        result["budget"] = public_budget(updated)
-    else:
-        predicted = dict(record)
-        predicted.update(desired)
-        result["budget"] = public_budget(predicted)
-    module.exit_json(**result)
+        module.fail("; ".join(errors))
+    plan = BudgetPlan(params, module.client.budget_info(params["budget_id"]))
+    result = {"changed": plan.changed, "changes": plan.fields()}
+    if module.diff:
+        result["diff"] = plan.diff()
+    record = plan.predicted()
+    if plan.changed and not module.check_mode:
+        record = plan.apply(module.client)["record"]
+        if record is None and plan.action == "update":
+            module.fail("budget %r disappeared while it was being updated" % params["budget_id"])
+    if plan.state != "absent":
+        result["budget"] = public_budget(record)
+    return result
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    client = client_from_module(module)
-    try:
-        run(module, client)
-    except LiteLLMError as exc:
-        module.fail_json(msg=exc.message, changes=[], **exc.result())
+    LiteLLMModule(OPTIONS, result={"changes": []}).execute(run)
 
 
 if __name__ == "__main__":

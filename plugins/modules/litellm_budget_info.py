@@ -15,10 +15,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.litellm.info_attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.litellm
-  - llmops.litellm.litellm.info_attributes
 options:
   budget_id:
     description: Return only this budget.
@@ -46,37 +46,29 @@ budgets:
       soft_budget: 80.0
       budget_duration: 30d
       budget_reset_at: "2026-12-01T00:00:00+00:00"
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
-    LiteLLMError,
-    client_from_module,
-    litellm_argument_spec,
-    public_budget,
-)
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.budgets import public_budget  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
 
 
-def run(module, client):
+def run(module):
     budget_id = module.params["budget_id"]
     if budget_id:
-        record = client.budget_info(budget_id)
+        record = module.client.budget_info(budget_id)
         records = [record] if record else []
     else:
-        records = client.list_budgets()
-    module.exit_json(changed=False, budgets=[public_budget(record) for record in records])
+        records = module.client.list_budgets()
+    return {"changed": False, "budgets": [public_budget(record) for record in records]}
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=litellm_argument_spec(budget_id={"type": "str"}),
-        supports_check_mode=True,
-    )
-    client = client_from_module(module)
-    try:
-        run(module, client)
-    except LiteLLMError as exc:
-        module.fail_json(msg=exc.message, budgets=[], **exc.result())
+    LiteLLMModule({"budget_id": {"type": "str"}}, result={"budgets": []}).execute(run)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.litellm.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.litellm
-  - llmops.litellm.litellm.attributes
 options:
   key_alias:
     description:
@@ -222,48 +222,44 @@ changes:
   type: list
   elements: str
   sample: [max_budget, blocked]
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
-    BudgetDirectory,
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.keys import (  # noqa: E402
     KeyPlan,
-    LiteLLMError,
-    ModelCatalog,
-    TeamDirectory,
-    client_from_module,
-    key_apply,
     key_option_spec,
-    litellm_argument_spec,
-    metadata_to_send,
     public_key,
     validate_key_params,
 )
-from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import ansible_diff  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups import (  # noqa: E402
+    BudgetDirectory,
+    ModelCatalog,
+    TeamDirectory,
+)
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
+
+OPTIONS = dict(key_option_spec(), validate_models={"type": "bool", "default": True})
 
 
-def key_options():
-    options = key_option_spec()
-    options["validate_models"] = {"type": "bool", "default": True}
-    return options
-
-
-def references_errors(module, client, teams, params):
+def references_errors(module, teams):
     """Check team, budget and models against the server; a missing reference is a warning in check mode."""
+    params = module.params
     errors = []
     team_id = None
-    if params["team"] is not None and params["state"] != "absent":
+    if params["state"] == "absent":
+        return team_id, errors
+    if params["team"] is not None:
         team_id, error = teams.resolve(params["team"])
         if error:
             errors.append("team: " + error)
-    if (
-        params["budget_id"] is not None
-        and params["state"] != "absent"
-        and not BudgetDirectory(client).exists(params["budget_id"])
-    ):
+    if params["budget_id"] is not None and not BudgetDirectory(module.client).exists(params["budget_id"]):
         errors.append("budget_id: budget %r does not exist" % params["budget_id"])
-    if params["validate_models"] and params["state"] != "absent":
-        error = ModelCatalog(client).error("", params["models"])
+    if params["validate_models"]:
+        error = ModelCatalog(module.client).error("", params["models"])
         if error:
             errors.append(error)
     if errors and module.check_mode and all(not error.startswith("models:") for error in errors):
@@ -273,65 +269,44 @@ def references_errors(module, client, teams, params):
     return team_id, errors
 
 
-def run(module, client):
-    params = module.params
+def run(module):
+    params, client = module.params, module.client
     errors = validate_key_params(params)
     if errors:
-        module.fail_json(msg="; ".join(errors), changes=[])
+        module.fail("; ".join(errors))
     records = client.find_keys_by_alias(params["key_alias"])
     if len(records) > 1:
-        module.fail_json(
-            msg="key_alias %r matches %s keys on the server (tokens %s); resolve the duplicate alias by hand first"
-            % (params["key_alias"], len(records), ", ".join(sorted(record.get("token", "?") for record in records))),
-            changes=[],
+        module.fail(
+            "key_alias %r matches %s keys on the server (tokens %s); resolve the duplicate alias by hand first"
+            % (params["key_alias"], len(records), ", ".join(sorted(record.get("token", "?") for record in records)))
         )
-    record = records[0] if records else None
     teams = TeamDirectory(client)
-    team_id, errors = references_errors(module, client, teams, params)
+    team_id, errors = references_errors(module, teams)
     if errors:
-        module.fail_json(msg="; ".join(errors), changes=[])
-    plan = KeyPlan(params, record, team_id)
+        module.fail("; ".join(errors))
+    plan = KeyPlan(params, records[0] if records else None, team_id)
     move_error = plan.team_move_error(teams.by_id(team_id)) if team_id else None
     if move_error:
-        module.fail_json(msg=move_error, changes=[])
+        module.fail(move_error)
     for warning in plan.warnings:
         module.warn(warning)
-    result = {"changed": plan.changed, "changes": plan.summary()["fields"]}
-    if module._diff:
-        result["diff"] = ansible_diff(plan.before(), plan.after(), secret_keys=("key",))
-    applied = {"record": None, "api_key": None}
+    result = {"changed": plan.changed, "changes": plan.fields()}
+    if module.diff:
+        result["diff"] = plan.diff()
+    record = plan.predicted()
     if plan.changed and not module.check_mode:
-        applied = key_apply(client, plan)
-    if params["state"] != "absent":
-        result["key"] = final_key(client, plan, applied, module.check_mode)
-    if applied["api_key"]:
-        result["api_key"] = applied["api_key"]
-    module.exit_json(**result)
-
-
-def final_key(client, plan, applied, check_mode):
-    if plan.changed and not check_mode:
-        return public_key(client.key_info(applied["record"]["token"]))
-    stored = plan.record or {}
-    predicted = dict(stored, key_alias=plan.alias)
-    predicted.update({field: value for field, value in plan.desired.items() if field != "soft_budget"})
-    if "soft_budget" in plan.desired:
-        predicted["litellm_budget_table"] = {"soft_budget": plan.desired["soft_budget"]}
-    if plan.record is None:
-        predicted["metadata"] = plan.create_body()["metadata"]
-    elif "metadata" in plan.desired:
-        predicted["metadata"] = metadata_to_send(plan.desired["metadata"] or {}, stored.get("metadata"))
-    predicted["blocked"] = plan.after()["state"] == "blocked"
-    return public_key(predicted)
+        applied = plan.apply(client)
+        if applied["api_key"]:
+            result["api_key"] = applied["api_key"]
+        if applied["record"] is not None:
+            record = client.key_info(applied["record"]["token"])
+    if plan.state != "absent":
+        result["key"] = public_key(record)
+    return result
 
 
 def main():
-    module = AnsibleModule(argument_spec=litellm_argument_spec(**key_options()), supports_check_mode=True)
-    client = client_from_module(module)
-    try:
-        run(module, client)
-    except LiteLLMError as exc:
-        module.fail_json(msg=exc.message, changes=[], **exc.result())
+    LiteLLMModule(OPTIONS, result={"changes": []}).execute(run)
 
 
 if __name__ == "__main__":

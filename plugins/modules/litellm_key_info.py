@@ -16,10 +16,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.litellm.info_attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.litellm
-  - llmops.litellm.litellm.info_attributes
 options:
   key_alias:
     description: Return only the key with this alias.
@@ -70,47 +70,41 @@ keys:
       spend: 3.2
       blocked: false
       managed: true
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
-    LiteLLMError,
-    TeamDirectory,
-    client_from_module,
-    litellm_argument_spec,
-    public_key,
-)
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.keys import public_key  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups import TeamDirectory  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
+
+OPTIONS = {
+    "key_alias": {"type": "str", "no_log": False},
+    "team": {"type": "str"},
+    "user_id": {"type": "str"},
+    "managed_only": {"type": "bool", "default": False},
+}
 
 
-def run(module, client):
+def run(module):
     params = module.params
     filters = {"key_alias": params["key_alias"], "user_id": params["user_id"]}
     if params["team"]:
-        team_id, error = TeamDirectory(client).resolve(params["team"])
+        team_id, error = TeamDirectory(module.client).resolve(params["team"])
         if error:
-            module.fail_json(msg="team: " + error, keys=[])
+            module.fail("team: " + error)
         filters["team_id"] = team_id
-    keys = [public_key(record) for record in client.iter_keys(**filters)]
+    keys = [public_key(record) for record in module.client.iter_keys(**filters)]
     if params["managed_only"]:
         keys = [key for key in keys if key["managed"]]
-    module.exit_json(changed=False, keys=keys)
+    return {"changed": False, "keys": keys}
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=litellm_argument_spec(
-            key_alias={"type": "str", "no_log": False},
-            team={"type": "str"},
-            user_id={"type": "str"},
-            managed_only={"type": "bool", "default": False},
-        ),
-        supports_check_mode=True,
-    )
-    client = client_from_module(module)
-    try:
-        run(module, client)
-    except LiteLLMError as exc:
-        module.fail_json(msg=exc.message, keys=[], **exc.result())
+    LiteLLMModule(OPTIONS, result={"keys": []}).execute(run)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.litellm.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.litellm
-  - llmops.litellm.litellm.attributes
 options:
   keys:
     description:
@@ -283,47 +283,64 @@ api_keys:
   returned: always
   type: dict
   sample: {support-bot: sk-1a2b3c4d5e6f7g8h}
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import token_hash  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.keys import (  # noqa: E402
     KEY_BUILTIN_DEFAULTS,
-    BudgetDirectory,
     KeyPlan,
-    LiteLLMError,
-    ModelCatalog,
-    TeamDirectory,
-    client_from_module,
-    is_managed,
-    key_apply,
     key_option_spec,
-    litellm_argument_spec,
-    token_hash,
     validate_key_params,
 )
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups import (  # noqa: E402
+    BudgetDirectory,
+    ModelCatalog,
+    TeamDirectory,
+)
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import is_managed  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import ansible_diff, index_by  # noqa: E402
 
 DELETE_BATCH = 100
+# Every result carries these keys, a failure included (what was done before it).
+EMPTY_RESULT = {
+    "changed": False,
+    "created": [],
+    "updated": [],
+    "blocked": [],
+    "unblocked": [],
+    "rotated": [],
+    "deleted": [],
+    "pruned": [],
+    "unchanged": 0,
+    "changes": {},
+    "api_keys": {},
+}
 
 
 def argument_spec():
     defaults_spec = key_option_spec(with_defaults=False)
     del defaults_spec["key_alias"]
     del defaults_spec["key"]
-    return litellm_argument_spec(
-        keys={
+    return {
+        "keys": {
             "type": "list",
             "elements": "dict",
             "required": True,
             "options": key_option_spec(with_defaults=False),
             "no_log": False,
         },
-        key_defaults={"type": "dict", "default": {}, "options": defaults_spec, "no_log": False},
-        exclusive={"type": "bool", "default": False},
-        exclusive_action={"type": "str", "default": "block", "choices": ["block", "delete"]},
-        exclusive_scope={"type": "str", "default": "managed", "choices": ["managed", "all"]},
-        validate_models={"type": "bool", "default": True},
-    )
+        "key_defaults": {"type": "dict", "default": {}, "options": defaults_spec, "no_log": False},
+        "exclusive": {"type": "bool", "default": False},
+        "exclusive_action": {"type": "str", "default": "block", "choices": ["block", "delete"]},
+        "exclusive_scope": {"type": "str", "default": "managed", "choices": ["managed", "all"]},
+        "validate_models": {"type": "bool", "default": True},
+    }
 
 
 def declared_keys(params):
@@ -349,10 +366,11 @@ def input_errors(declared):
     return errors
 
 
-def reference_errors(module, client, teams, declared, params):
+def reference_errors(module, teams, declared):
     """Resolve teams, budgets and models for every live entry; return (team ids by alias, errors)."""
-    budgets = BudgetDirectory(client)
-    models = ModelCatalog(client)
+    params = module.params
+    budgets = BudgetDirectory(module.client)
+    models = ModelCatalog(module.client)
     team_ids = {}
     errors = []
     soft = []
@@ -393,22 +411,6 @@ def prune_candidates(records, declared_aliases, params):
     return candidates
 
 
-def new_result():
-    return {
-        "changed": False,
-        "created": [],
-        "updated": [],
-        "blocked": [],
-        "unblocked": [],
-        "rotated": [],
-        "deleted": [],
-        "pruned": [],
-        "unchanged": 0,
-        "changes": {},
-        "api_keys": {},
-    }
-
-
 def record_plan(result, plan):
     if not plan.changed:
         result["unchanged"] += 1
@@ -439,7 +441,7 @@ def diff_of(plans, pruned, action):
         name = record.get("key_alias") or record.get("token")
         before[name] = {"key_alias": record.get("key_alias"), "state": "present"}
         after[name] = {} if action == "delete" else {"key_alias": record.get("key_alias"), "state": "blocked"}
-    return ansible_diff(before, after, secret_keys=("key",))
+    return ansible_diff(before, after, secret_keys=KeyPlan.secret_keys)
 
 
 def apply_all(client, plans, pruned, action, result):
@@ -447,7 +449,7 @@ def apply_all(client, plans, pruned, action, result):
     for plan in plans:
         if not plan.changed or plan.action == "delete":
             continue
-        applied = key_apply(client, plan)
+        applied = plan.apply(client)
         if applied["api_key"]:
             result["api_keys"][plan.alias] = applied["api_key"]
     if action == "delete":
@@ -459,26 +461,25 @@ def apply_all(client, plans, pruned, action, result):
         client.delete_keys(deletions[start : start + DELETE_BATCH])
 
 
-def run(module, client, result):
-    params = module.params
+def run(module):
+    params, client, result = module.params, module.client, module.result
     declared = declared_keys(params)
     errors = input_errors(declared)
     if errors:
-        module.fail_json(msg="; ".join(errors), **result)
+        module.fail("; ".join(errors))
     records = list(client.iter_keys())
     by_alias, duplicates = index_by(records, "key_alias")
     declared_aliases = {spec["key_alias"] for spec in declared}
     clashing = sorted(alias for alias in duplicates if alias in declared_aliases)
     if clashing:
-        module.fail_json(
-            msg="key_alias shared by several keys on the server (resolve by hand first): %s"
-            % "; ".join("%s (%s keys)" % (alias, len(duplicates[alias])) for alias in clashing),
-            **result,
+        module.fail(
+            "key_alias shared by several keys on the server (resolve by hand first): %s"
+            % "; ".join("%s (%s keys)" % (alias, len(duplicates[alias])) for alias in clashing)
         )
     teams = TeamDirectory(client)
-    team_ids, errors = reference_errors(module, client, teams, declared, params)
+    team_ids, errors = reference_errors(module, teams, declared)
     if errors:
-        module.fail_json(msg="; ".join(errors), **result)
+        module.fail("; ".join(errors))
     plans = [KeyPlan(spec, by_alias.get(spec["key_alias"]), team_ids.get(spec["key_alias"])) for spec in declared]
     move_errors = [
         "keys[%s] (%s): %s" % (index, plan.alias, error)
@@ -487,7 +488,7 @@ def run(module, client, result):
         if error and team_ids.get(plan.alias)
     ]
     if move_errors:
-        module.fail_json(msg="; ".join(move_errors), **result)
+        module.fail("; ".join(move_errors))
     pruned = prune_candidates(records, declared_aliases, params)
     for plan in plans:
         record_plan(result, plan)
@@ -503,21 +504,15 @@ def run(module, client, result):
         for record in pruned
     ]
     result["changed"] = result["changed"] or bool(pruned)
-    if module._diff:
+    if module.diff:
         result["diff"] = diff_of(plans, pruned, params["exclusive_action"])
     if result["changed"] and not module.check_mode:
         apply_all(client, plans, pruned, params["exclusive_action"], result)
-    module.exit_json(**result)
+    return result
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    client = client_from_module(module)
-    result = new_result()
-    try:
-        run(module, client, result)
-    except LiteLLMError as exc:
-        module.fail_json(msg=exc.message, **dict(result, **exc.result()))
+    LiteLLMModule(argument_spec(), result=EMPTY_RESULT).execute(run)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.litellm.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.litellm
-  - llmops.litellm.litellm.attributes
 options:
   team_alias:
     description:
@@ -174,203 +174,93 @@ changes:
   type: list
   elements: str
   sample: [max_budget, members]
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
-    MANAGED_MARKER_KEY,
-    MANAGED_MARKER_VALUE,
-    TEAM_CLEARABLE_FIELDS,
-    LiteLLMError,
-    MemberPlan,
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups import (  # noqa: E402
     ModelCatalog,
-    client_from_module,
     find_team,
-    litellm_argument_spec,
-    member_body,
-    members_view,
+)
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.teams import (  # noqa: E402
+    TEAM_CLEARABLE_FIELDS,
+    TeamPlan,
     public_team,
-    team_changes,
-    team_current_fields,
-    team_desired_fields,
-    team_metadata_body,
-    user_metadata,
     validate_team_params,
 )
-from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import ansible_diff  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import (  # noqa: E402
+    clear_fields_option,
+    limit_options,
+    state_option,
+)
 
-
-def argument_spec():
-    return litellm_argument_spec(
-        team_alias={"type": "str"},
-        team_id={"type": "str"},
-        state={"type": "str", "default": "present", "choices": ["present", "absent"]},
-        force={"type": "bool", "default": False},
-        models={"type": "list", "elements": "str"},
-        max_budget={"type": "float"},
-        soft_budget={"type": "float"},
-        budget_duration={"type": "str"},
-        rpm_limit={"type": "int"},
-        tpm_limit={"type": "int"},
-        blocked={"type": "bool"},
-        metadata={"type": "dict"},
-        members={
-            "type": "list",
-            "elements": "dict",
-            "options": {
-                "user_id": {"type": "str"},
-                "user_email": {"type": "str"},
-                "role": {"type": "str", "default": "user", "choices": ["admin", "user"]},
-            },
+OPTIONS = {
+    "team_alias": {"type": "str"},
+    "team_id": {"type": "str"},
+    "state": state_option("present", "absent"),
+    "force": {"type": "bool", "default": False},
+    "models": {"type": "list", "elements": "str"},
+    **limit_options("max_budget", "soft_budget", "budget_duration", "rpm_limit", "tpm_limit"),
+    "blocked": {"type": "bool"},
+    "metadata": {"type": "dict"},
+    "members": {
+        "type": "list",
+        "elements": "dict",
+        "options": {
+            "user_id": {"type": "str"},
+            "user_email": {"type": "str"},
+            "role": {"type": "str", "default": "user", "choices": ["admin", "user"]},
         },
-        purge_members={"type": "bool", "default": True},
-        clear_fields={"type": "list", "elements": "str", "choices": list(TEAM_CLEARABLE_FIELDS), "default": []},
-        validate_models={"type": "bool", "default": True},
-    )
+    },
+    "purge_members": {"type": "bool", "default": True},
+    "clear_fields": clear_fields_option(TEAM_CLEARABLE_FIELDS),
+    "validate_models": {"type": "bool", "default": True},
+}
 
 
-def create_body(params):
-    body = {name: value for name, value in team_desired_fields(params).items() if value is not None}
-    metadata = dict(body.pop("metadata", None) or {})
-    metadata[MANAGED_MARKER_KEY] = MANAGED_MARKER_VALUE
-    body["metadata"] = metadata
-    if params["team_id"]:
-        body["team_id"] = params["team_id"]
-    if params["members"]:
-        body["members_with_roles"] = [member_body(member) for member in params["members"]]
-    return body
-
-
-def update_body(params, record, changes):
-    desired = team_desired_fields(params)
-    body = {"team_id": record["team_id"]}
-    for field in changes:
-        if field == "metadata":
-            body["metadata"] = team_metadata_body(desired["metadata"] or {}, record.get("metadata"))
-        else:
-            body[field] = desired[field]
-    return body
-
-
-def view(fields, members, metadata_declared):
-    state = dict(fields)
-    if "metadata" in state:
-        state["metadata"] = user_metadata(state["metadata"], metadata_declared)
-    if members is not None:
-        state["members"] = members
-    return state
-
-
-def present(module, client, params, record):
-    desired = team_desired_fields(params)
-    declared_members = params["members"]
-    if record is None:
-        changes = sorted(desired) + (["members"] if declared_members else [])
-        after = view(desired, members_view(declared_members) if declared_members else None, desired.get("metadata"))
-        result = {"changed": True, "changes": changes}
-        if module._diff:
-            result["diff"] = ansible_diff({}, after)
-        if module.check_mode:
-            result["team"] = dict(after, team_id=params["team_id"], managed=True)
-            return result
-        created = client.new_team(create_body(params))
-        result["team"] = public_team(client.team_info(created["team_id"]) or created)
-        return result
-    changes = team_changes(params, record)
-    budget_error = effective_budget_error(desired, record)
-    if budget_error:
-        module.fail_json(msg=budget_error, changes=[])
-    members = MemberPlan(declared_members, record.get("members_with_roles") or [], params["purge_members"])
-    names = sorted(changes) + (["members"] if members.changed else [])
-    result = {"changed": bool(names), "changes": names}
-    if module._diff:
-        current = team_current_fields(record)
-        declared_view = members_view(declared_members) if declared_members is not None else None
-        stored_view = members_view(record.get("members_with_roles") or []) if declared_members is not None else None
-        before = view({name: current[name] for name in desired}, stored_view, desired.get("metadata"))
-        result["diff"] = ansible_diff(before, view(desired, declared_view, desired.get("metadata")))
-    if not names or module.check_mode:
-        predicted = dict(record)
-        predicted.update(desired)
-        if "metadata" in desired:
-            predicted["metadata"] = team_metadata_body(desired["metadata"] or {}, record.get("metadata"))
-        result["team"] = public_team(predicted)
-        return result
-    if changes:
-        client.update_team(update_body(params, record, changes))
-    apply_members(client, record["team_id"], members)
-    result["team"] = public_team(client.team_info(record["team_id"]))
-    return result
-
-
-def effective_budget_error(desired, record):
-    """LiteLLM refuses soft_budget >= max_budget, comparing a new value with the stored other one."""
-    soft = desired["soft_budget"] if "soft_budget" in desired else record.get("soft_budget")
-    hard = desired["max_budget"] if "max_budget" in desired else record.get("max_budget")
-    if soft is not None and hard is not None and soft >= hard and ("soft_budget" in desired or "max_budget" in desired):
-        return (
-            "soft_budget: must be lower than max_budget (%s >= %s, counting the stored value); LiteLLM refuses it"
-            % (
-                soft,
-                hard,
+def refusal(module, plan):
+    """Why the plan must not be applied, found with reads only; None when it may."""
+    if plan.action == "delete" and not module.params["force"]:
+        key_count = module.client.count_team_keys(plan.record["team_id"])
+        if key_count:
+            return (
+                "team %s (%s) still has %s key(s), which LiteLLM would delete with it; delete or move them first, "
+                "or set force: true" % (plan.record.get("team_alias"), plan.record["team_id"], key_count)
             )
-        )
-    return None
+    if plan.state != "absent" and module.params["validate_models"]:
+        error = ModelCatalog(module.client).error("", module.params["models"])
+        if error:
+            return error
+    return plan.budget_error()
 
 
-def apply_members(client, team_id, members):
-    for member in members.remove:
-        client.team_member_delete(team_id, member)
-    for member in members.update:
-        client.team_member_update(team_id, member)
-    if members.add:
-        client.team_member_add(team_id, members.add)
-
-
-def absent(module, client, params, record):
-    if record is None:
-        return {"changed": False, "changes": []}
-    result = {"changed": True, "changes": ["state"]}
-    if module._diff:
-        result["diff"] = ansible_diff({"team_alias": record.get("team_alias"), "team_id": record["team_id"]}, {})
-    key_count = client.count_team_keys(record["team_id"])
-    if key_count and not params["force"]:
-        module.fail_json(
-            msg="team %s (%s) still has %s key(s), which LiteLLM would delete with it; delete or move them first, "
-            "or set force: true" % (record.get("team_alias"), record["team_id"], key_count),
-            changes=[],
-        )
-    if not module.check_mode:
-        client.delete_teams([record["team_id"]])
-    return result
-
-
-def run(module, client):
+def run(module):
     params = module.params
     errors = validate_team_params(params)
     if errors:
-        module.fail_json(msg="; ".join(errors), changes=[])
-    record = find_team(client, params["team_id"], params["team_alias"])
-    if params["state"] == "absent":
-        module.exit_json(**absent(module, client, params, record))
-    if params["validate_models"]:
-        error = ModelCatalog(client).error("", params["models"])
-        if error:
-            module.fail_json(msg=error, changes=[])
-    module.exit_json(**present(module, client, params, record))
+        module.fail("; ".join(errors))
+    plan = TeamPlan(params, find_team(module.client, params["team_id"], params["team_alias"]))
+    problem = refusal(module, plan)
+    if problem:
+        module.fail(problem)
+    result = {"changed": plan.changed, "changes": plan.fields()}
+    if module.diff:
+        result["diff"] = plan.diff()
+    record = plan.predicted()
+    if plan.changed and not module.check_mode:
+        written = plan.apply(module.client)["record"]
+        record = written and (module.client.team_info(written["team_id"]) or written)
+    if plan.state != "absent":
+        result["team"] = public_team(record)
+    return result
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        required_one_of=[("team_alias", "team_id")],
-    )
-    client = client_from_module(module)
-    try:
-        run(module, client)
-    except LiteLLMError as exc:
-        module.fail_json(msg=exc.message, changes=[], **exc.result())
+    LiteLLMModule(OPTIONS, result={"changes": []}, required_one_of=[("team_alias", "team_id")]).execute(run)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ description:
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
+  - llmops.litellm.litellm.info_attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - llmops.litellm.litellm
-  - llmops.litellm.litellm.info_attributes
 options:
   team_id:
     description: Return only this team.
@@ -55,39 +55,32 @@ teams:
       blocked: false
       members: [{user_id: alice, role: admin}]
       managed: true
+error:
+  description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
+  returned: when an API call failed (C(status) and C(body) when the server answered)
+  type: dict
+  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
-    LiteLLMError,
-    client_from_module,
-    litellm_argument_spec,
-    public_team,
-)
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.teams import public_team  # noqa: E402
 
 
-def run(module, client):
+def run(module):
     params = module.params
     if params["team_id"]:
-        record = client.team_info(params["team_id"])
+        record = module.client.team_info(params["team_id"])
         records = [record] if record else []
     else:
-        records = client.list_teams()
+        records = module.client.list_teams()
     if params["team_alias"]:
         records = [record for record in records if record.get("team_alias") == params["team_alias"]]
-    module.exit_json(changed=False, teams=[public_team(record) for record in records])
+    return {"changed": False, "teams": [public_team(record) for record in records]}
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=litellm_argument_spec(team_id={"type": "str"}, team_alias={"type": "str"}),
-        supports_check_mode=True,
-    )
-    client = client_from_module(module)
-    try:
-        run(module, client)
-    except LiteLLMError as exc:
-        module.fail_json(msg=exc.message, teams=[], **exc.result())
+    options = {"team_id": {"type": "str"}, "team_alias": {"type": "str"}}
+    LiteLLMModule(options, result={"teams": []}).execute(run)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import sys
@@ -13,22 +12,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[4]
 
 
-def _importable_collection() -> None:
-    """Expose the working tree as ansible_collections.llmops.litellm (ansible-test does this itself)."""
-    root = REPO / ".cache" / "pytest-collections"
-    link = root / "ansible_collections" / "llmops" / "litellm"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            link.symlink_to(REPO, target_is_directory=True)
-    sys.path.insert(0, str(root))
-    sys.path.insert(0, str(REPO / "tests" / "sim"))
+sys.path.insert(0, str(REPO / "tests" / "sim"))
 
+from collection_under_test import make_collection_importable  # noqa: E402
 
-_importable_collection()
+make_collection_importable()
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils import grafana as g  # noqa: E402
 from grafana_sim import GrafanaSimulator  # noqa: E402
 
@@ -197,11 +186,9 @@ def test_datasource_helpers_never_expose_secret_values():
 
 
 def client_for(url: str, **params) -> g.GrafanaClient:
-    args = {"grafana_url": url, "grafana_user": "admin", "grafana_password": "pw", "timeout": 5}
+    args = {"user": "admin", "password": "pw", "timeout": 5}
     args.update(params)
-    with patch_module_args(args):
-        module = AnsibleModule(argument_spec=g.grafana_argument_spec())
-    return g.GrafanaClient(module)
+    return g.GrafanaClient(url, **args)
 
 
 @pytest.fixture(scope="module")
@@ -211,19 +198,26 @@ def sim():
 
 
 def test_client_errors_carry_method_url_status_and_message(sim):
-    client = client_for(sim.url, grafana_password="wrong")
+    client = client_for(sim.url, password="wrong")
     with pytest.raises(g.GrafanaAPIError) as raised:
         client.get_dashboard("x")
     text = str(raised.value)
-    assert text.startswith("GET %s/api/dashboards/uid/x: HTTP 401: Invalid username or password" % sim.url)
+    assert text.startswith("GET %s/api/dashboards/uid/x returned HTTP 401: Invalid username or password." % sim.url)
     assert "grafana_user/grafana_password" in text
-    token_client = client_for(sim.url, grafana_user=None, grafana_password=None, grafana_token="nope")
+    assert raised.value.details() == {
+        "method": "GET",
+        "url": "%s/api/dashboards/uid/x" % sim.url,
+        "status": 401,
+        "body": raised.value.body,
+    }
+    assert "Invalid username or password" in raised.value.body and "wrong" not in raised.value.body
+    token_client = client_for(sim.url, user=None, password=None, token="nope")
     with pytest.raises(g.GrafanaAPIError, match="HTTP 401: Invalid API key"):
         token_client.get_folder("x")
 
 
 def test_client_token_wins_over_user(sim):
-    client = client_for(sim.url, grafana_token="tok", grafana_password="wrong")
+    client = client_for(sim.url, token="tok", password="wrong")
     assert client.get_dashboard("missing") is None
 
 
@@ -239,7 +233,7 @@ def test_client_reports_grafana_status_on_412(sim):
 
 def test_client_unreachable_names_the_url():
     client = client_for("http://127.0.0.1:9", timeout=3)
-    with pytest.raises(g.GrafanaError, match=r"cannot reach Grafana at http://127.0.0.1:9/api/folders\?limit=1000"):
+    with pytest.raises(g.GrafanaError, match=r"Cannot reach Grafana at http://127.0.0.1:9/api/folders\?limit=1000"):
         client.list_folders()
 
 

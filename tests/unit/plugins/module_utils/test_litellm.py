@@ -1,4 +1,4 @@
-"""The LiteLLM client and state model of plugins/module_utils/litellm.py.
+"""The LiteLLM client and state model of plugins/module_utils/litellm/ (client, keys, teams, budgets, ...).
 
 Pure functions are tested directly; the HTTP client is tested against the simulator served
 from a thread on 127.0.0.1 (its request validation catches any misspelt field we send).
@@ -19,7 +19,19 @@ from litellm_sim.testing import api, make_collection_importable  # noqa: E402
 
 make_collection_importable()
 
-from ansible_collections.llmops.litellm.plugins.module_utils import litellm as ll  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
+    keys,
+    lookups,
+    metadata,
+    teams,
+    validation,
+)
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (  # noqa: E402
+    LiteLLMClient,
+    LiteLLMError,
+    server_message,
+    token_hash,
+)
 
 MASTER_KEY = "sk-unit-master-key-0001"
 
@@ -36,7 +48,7 @@ def sim():
 @pytest.fixture
 def client(sim):
     api(sim.url, None, "POST", "/_sim/reset", {})
-    return ll.LiteLLMClient(sim.url, MASTER_KEY)
+    return LiteLLMClient(sim.url, MASTER_KEY)
 
 
 def stats(sim) -> dict:
@@ -48,18 +60,18 @@ def stats(sim) -> dict:
 
 @pytest.mark.parametrize("value", ["30d", "1h", "30m", "10s", "2w", "1mo", "monthly", "Daily", None])
 def test_durations_litellm_accepts(value):
-    assert ll.duration_error("budget_duration", value) is None
+    assert validation.duration_error("budget_duration", value) is None
 
 
 @pytest.mark.parametrize("value", ["30 days", "1x", "0d", "-1d", "", "1.5h", "d30", "30"])
 def test_durations_litellm_refuses_name_the_field_and_value(value):
-    error = ll.duration_error("budget_duration", value)
+    error = validation.duration_error("budget_duration", value)
     assert error.startswith("budget_duration: invalid duration")
     assert repr(value) in error
 
 
 def key_params(**values):
-    params = dict.fromkeys(ll.key_option_spec())
+    params = dict.fromkeys(keys.key_option_spec())
     params.update(state="present", rotate_key=False, clear_fields=[])
     params.update(values)
     return params
@@ -69,7 +81,7 @@ def test_valid_key_params_have_no_errors():
     params = key_params(
         key_alias="a", max_budget=0, soft_budget=1.5, rpm_limit=0, budget_duration="30d", key="sk-" + "x" * 13
     )
-    assert ll.validate_key_params(params) == []
+    assert keys.validate_key_params(params) == []
 
 
 @pytest.mark.parametrize(
@@ -85,14 +97,14 @@ def test_valid_key_params_have_no_errors():
         ({"state": "blocked", "blocked": False}, "blocked: false contradicts state: blocked"),
         ({"soft_budget": 1, "budget_id": "shared"}, "soft_budget: cannot be combined with budget_id"),
         ({"max_budget": 1, "clear_fields": ["max_budget"]}, "max_budget: is both set and listed in clear_fields"),
-        ({"metadata": {ll.MANAGED_MARKER_KEY: "x"}}, "reserved"),
+        ({"metadata": {metadata.MANAGED_MARKER_KEY: "x"}}, "reserved"),
         ({"key_alias": ""}, "key_alias: must be a non-empty string"),
     ],
 )
 def test_key_param_errors_name_the_field(values, fragment):
     params = key_params(key_alias="a")
     params.update(values)
-    errors = ll.validate_key_params(params, prefix="keys[3] (a): ")
+    errors = keys.validate_key_params(params, prefix="keys[3] (a): ")
     assert any(fragment in error for error in errors), errors
     assert all(error.startswith("keys[3] (a): ") for error in errors)
 
@@ -108,11 +120,11 @@ def test_team_param_errors():
         "clear_fields": [],
         "metadata": None,
     }
-    errors = ll.validate_team_params(params)
+    errors = teams.validate_team_params(params)
     assert any("soft_budget: must be lower than max_budget" in error for error in errors)
     assert any("members: listed more than once: user_id:u" in error for error in errors)
     assert any("members[2]: needs user_id or user_email" in error for error in errors)
-    assert ll.validate_team_params(dict(params, team_alias=None, soft_budget=None, members=None)) == [
+    assert teams.validate_team_params(dict(params, team_alias=None, soft_budget=None, members=None)) == [
         "team_alias: team_alias or team_id is required"
     ]
 
@@ -121,10 +133,10 @@ def test_team_param_errors():
 
 
 def test_user_metadata_hides_litellm_keys_and_the_marker_unless_declared():
-    stored = {"owner": "a", "model_rpm_limit": {"m": 1}, "tags": ["x"], ll.MANAGED_MARKER_KEY: "llmops.litellm"}
-    assert ll.user_metadata(stored) == {"owner": "a"}
-    assert ll.user_metadata(stored, declared={"tags": ["x"]}) == {"owner": "a", "tags": ["x"]}
-    assert ll.user_metadata(None) == {}
+    stored = {"owner": "a", "model_rpm_limit": {"m": 1}, "tags": ["x"], metadata.MANAGED_MARKER_KEY: "llmops.litellm"}
+    assert metadata.user_metadata(stored) == {"owner": "a"}
+    assert metadata.user_metadata(stored, declared={"tags": ["x"]}) == {"owner": "a", "tags": ["x"]}
+    assert metadata.user_metadata(None) == {}
 
 
 def test_metadata_to_send_keeps_what_litellm_would_otherwise_lose():
@@ -132,16 +144,16 @@ def test_metadata_to_send_keeps_what_litellm_would_otherwise_lose():
         "owner": "a",
         "model_rpm_limit": {"m": 1},
         "service_account_id": "svc",
-        ll.MANAGED_MARKER_KEY: "llmops.litellm",
+        metadata.MANAGED_MARKER_KEY: "llmops.litellm",
     }
-    sent = ll.metadata_to_send({"owner": "b", "service_account_id": "svc"}, stored)
+    sent = metadata.metadata_to_send({"owner": "b", "service_account_id": "svc"}, stored)
     assert sent == {
         "owner": "b",
         "model_rpm_limit": {"m": 1},
         "service_account_id": "svc",
-        ll.MANAGED_MARKER_KEY: "llmops.litellm",
+        metadata.MANAGED_MARKER_KEY: "llmops.litellm",
     }
-    assert ll.metadata_to_send({"owner": "b"}, {"owner": "a"}) == {"owner": "b"}
+    assert metadata.metadata_to_send({"owner": "b"}, {"owner": "a"}) == {"owner": "b"}
 
 
 # Key plans --------------------------------------------------------------------------------
@@ -161,7 +173,7 @@ def stored_key(**values):
         "user_id": None,
         "budget_id": "b1",
         "litellm_budget_table": {"budget_id": "b1", "soft_budget": 2.0},
-        "metadata": {"owner": "a", "model_rpm_limit": {"m1": 1}, ll.MANAGED_MARKER_KEY: "llmops.litellm"},
+        "metadata": {"owner": "a", "model_rpm_limit": {"m1": 1}, metadata.MANAGED_MARKER_KEY: "llmops.litellm"},
         "blocked": None,
         "spend": 4.2,
         "budget_reset_at": "2026-12-01T00:00:00+00:00",
@@ -171,7 +183,7 @@ def stored_key(**values):
 
 
 def test_plan_for_a_missing_key_is_a_create_with_the_marker():
-    plan = ll.KeyPlan(
+    plan = keys.KeyPlan(
         key_params(key_alias="k", models=["m1"], max_budget=3, duration="7d", state="blocked"), None, None
     )
     assert plan.action == "create" and plan.changed
@@ -179,7 +191,7 @@ def test_plan_for_a_missing_key_is_a_create_with_the_marker():
         "key_alias": "k",
         "models": ["m1"],
         "max_budget": 3,
-        "metadata": {ll.MANAGED_MARKER_KEY: ll.MANAGED_MARKER_VALUE},
+        "metadata": {metadata.MANAGED_MARKER_KEY: metadata.MANAGED_MARKER_VALUE},
         "duration": "7d",
         "blocked": True,
     }
@@ -189,19 +201,19 @@ def test_plan_ignores_server_fields_and_litellm_metadata():
     params = key_params(
         key_alias="k", models=["m2", "m1"], max_budget=10, soft_budget=2, budget_duration="30d", metadata={"owner": "a"}
     )
-    plan = ll.KeyPlan(params, stored_key(), None)
+    plan = keys.KeyPlan(params, stored_key(), None)
     assert not plan.changed
     assert plan.summary() == {"action": "none", "fields": []}
 
 
 def test_plan_update_sends_only_changes_and_keeps_server_metadata():
-    plan = ll.KeyPlan(key_params(key_alias="k", max_budget=20, metadata={"owner": "b"}), stored_key(), None)
+    plan = keys.KeyPlan(key_params(key_alias="k", max_budget=20, metadata={"owner": "b"}), stored_key(), None)
     assert plan.action == "update"
     assert plan.update_bodies("tok") == [
         {
             "key": "tok",
             "max_budget": 20,
-            "metadata": {"owner": "b", "model_rpm_limit": {"m1": 1}, ll.MANAGED_MARKER_KEY: "llmops.litellm"},
+            "metadata": {"owner": "b", "model_rpm_limit": {"m1": 1}, metadata.MANAGED_MARKER_KEY: "llmops.litellm"},
         }
     ]
     assert plan.before() == {"key_alias": "k", "state": "present", "max_budget": 10.0, "metadata": {"owner": "a"}}
@@ -209,7 +221,7 @@ def test_plan_update_sends_only_changes_and_keeps_server_metadata():
 
 
 def test_plan_moves_teams_last_and_on_their_own():
-    plan = ll.KeyPlan(
+    plan = keys.KeyPlan(
         key_params(key_alias="k", team="t", rpm_limit=1, clear_fields=["user_id"]), stored_key(user_id="u"), "team-1"
     )
     assert plan.update_bodies("tok") == [
@@ -219,7 +231,7 @@ def test_plan_moves_teams_last_and_on_their_own():
 
 
 def test_team_move_errors_mirror_litellm():
-    plan = ll.KeyPlan(key_params(key_alias="k", team="t"), stored_key(user_id="u", rpm_limit=50), "team-1")
+    plan = keys.KeyPlan(key_params(key_alias="k", team="t"), stored_key(user_id="u", rpm_limit=50), "team-1")
     team = {"team_id": "team-1", "team_alias": "t", "models": ["m1"], "rpm_limit": 10, "members_with_roles": []}
     assert "does not allow model(s) m2" in plan.team_move_error(team)
     assert "rpm_limit 50 exceeds" in plan.team_move_error(dict(team, models=[]))
@@ -232,33 +244,35 @@ def test_team_move_errors_mirror_litellm():
 
 
 def test_plan_blocks_and_unblocks():
-    assert ll.KeyPlan(key_params(key_alias="k", state="blocked"), stored_key(), None).block == "block"
-    assert ll.KeyPlan(key_params(key_alias="k", blocked=True), stored_key(), None).block == "block"
-    assert ll.KeyPlan(key_params(key_alias="k"), stored_key(blocked=True), None).block == "unblock"
-    assert ll.KeyPlan(key_params(key_alias="k", state="blocked"), stored_key(blocked=True), None).block is None
+    assert keys.KeyPlan(key_params(key_alias="k", state="blocked"), stored_key(), None).block == "block"
+    assert keys.KeyPlan(key_params(key_alias="k", blocked=True), stored_key(), None).block == "block"
+    assert keys.KeyPlan(key_params(key_alias="k"), stored_key(blocked=True), None).block == "unblock"
+    assert keys.KeyPlan(key_params(key_alias="k", state="blocked"), stored_key(blocked=True), None).block is None
 
 
 def test_plan_rotation_only_when_asked_and_the_value_differs():
     value = "sk-" + "v" * 20
     same = stored_key(token=hashlib.sha256(value.encode()).hexdigest())
-    assert not ll.KeyPlan(key_params(key_alias="k", key=value, rotate_key=True), same, None).rotate
-    assert ll.KeyPlan(key_params(key_alias="k", key=value, rotate_key=True), stored_key(), None).rotate
-    unrotated = ll.KeyPlan(key_params(key_alias="k", key=value), stored_key(), None)
+    assert not keys.KeyPlan(key_params(key_alias="k", key=value, rotate_key=True), same, None).rotate
+    assert keys.KeyPlan(key_params(key_alias="k", key=value, rotate_key=True), stored_key(), None).rotate
+    unrotated = keys.KeyPlan(key_params(key_alias="k", key=value), stored_key(), None)
     assert not unrotated.changed
     assert "set rotate_key: true" in unrotated.warnings[0]
-    assert ll.KeyPlan(key_params(key_alias="k", rotate_key=True), same, None).rotate
+    assert keys.KeyPlan(key_params(key_alias="k", rotate_key=True), same, None).rotate
 
 
 def test_plan_clear_fields_means_not_set():
-    plan = ll.KeyPlan(key_params(key_alias="k", clear_fields=["max_budget", "models", "metadata"]), stored_key(), None)
+    plan = keys.KeyPlan(
+        key_params(key_alias="k", clear_fields=["max_budget", "models", "metadata"]), stored_key(), None
+    )
     assert sorted(plan.changes) == ["max_budget", "metadata", "models"]
     body = plan.update_bodies("tok")[0]
     assert body["max_budget"] is None and body["models"] == []
-    assert body["metadata"] == {"model_rpm_limit": {"m1": 1}, ll.MANAGED_MARKER_KEY: "llmops.litellm"}
+    assert body["metadata"] == {"model_rpm_limit": {"m1": 1}, metadata.MANAGED_MARKER_KEY: "llmops.litellm"}
 
 
 def test_public_key_has_no_secret_and_reads_soft_budget_from_the_budget_row():
-    public = ll.public_key(dict(stored_key(), key="sk-should-not-appear"))
+    public = keys.public_key(dict(stored_key(), key="sk-should-not-appear"))
     assert "key" not in public
     assert public["soft_budget"] == 2.0
     assert public["managed"] is True and public["blocked"] is False
@@ -272,19 +286,19 @@ def test_member_plan_adds_removes_promotes_and_spares_the_proxy_admin():
         {"user_id": "alice", "user_email": None, "role": "user"},
         {"user_id": "uuid-bob", "user_email": "bob@example.com", "role": "user"},
         {"user_id": "gone", "user_email": None, "role": "user"},
-        {"user_id": ll.PROXY_ADMIN_USER_ID, "user_email": None, "role": "admin"},
+        {"user_id": teams.PROXY_ADMIN_USER_ID, "user_email": None, "role": "admin"},
     ]
     declared = [
         {"user_id": "alice", "role": "admin"},
         {"user_email": "bob@example.com", "role": "user"},
         {"user_id": "carol"},
     ]
-    plan = ll.MemberPlan(declared, stored, purge=True)
+    plan = teams.MemberPlan(declared, stored, purge=True)
     assert plan.add == [{"user_id": "carol", "role": "user"}]
     assert plan.update == [{"user_id": "alice", "role": "admin"}]
     assert plan.remove == [{"user_id": "gone", "role": "user"}]
-    assert not ll.MemberPlan(declared[:2], stored, purge=False).remove
-    assert not ll.MemberPlan(None, stored, purge=True).changed
+    assert not teams.MemberPlan(declared[:2], stored, purge=False).remove
+    assert not teams.MemberPlan(None, stored, purge=True).changed
 
 
 # Errors -----------------------------------------------------------------------------------
@@ -311,12 +325,12 @@ def test_member_plan_adds_removes_promotes_and_spares_the_proxy_admin():
     ],
 )
 def test_server_message_understands_every_litellm_error_shape(body, message):
-    assert ll.server_message(json.dumps(body).encode()) == message
+    assert server_message(json.dumps(body).encode()) == message
 
 
 def test_server_message_of_a_non_json_body():
-    assert ll.server_message(b"<html>Bad Gateway</html>") == "<html>Bad Gateway</html>"
-    assert ll.server_message(b"") == "(empty response body)"
+    assert server_message(b"<html>Bad Gateway</html>") == "<html>Bad Gateway</html>"
+    assert server_message(b"") == "(empty response body)"
 
 
 # Client against the simulator -------------------------------------------------------------
@@ -340,7 +354,7 @@ def test_requests_are_valid_litellm_bodies(client, sim):
     client.unblock_key(created["token"])
     team = client.new_team({"team_alias": "t", "members_with_roles": [{"user_id": "u", "role": "user"}]})
     client.team_member_add(team["team_id"], [{"user_id": "v", "role": "user"}])
-    client.team_member_delete(team["team_id"], {"user_id": "v", "role": "user"})
+    client.team_member_delete(team["team_id"], {"user_id": "v"})
     client.new_budget({"budget_id": "b", "max_budget": 1})
     client.update_budget({"budget_id": "b", "max_budget": 2})
     assert client.budget_info("b")["max_budget"] == 2
@@ -353,7 +367,7 @@ def test_requests_are_valid_litellm_bodies(client, sim):
 
 
 def test_a_misspelt_field_fails_like_a_validation_error(client):
-    with pytest.raises(ll.LiteLLMError) as failure:
+    with pytest.raises(LiteLLMError) as failure:
         client.generate_key({"key_alias": "x", "max_bugdet": 1})
     assert failure.value.status == 422
     assert "max_bugdet: Extra inputs are not permitted" in failure.value.message
@@ -361,8 +375,8 @@ def test_a_misspelt_field_fails_like_a_validation_error(client):
 
 
 def test_a_wrong_master_key_names_the_url_status_and_option(sim):
-    wrong = ll.LiteLLMClient(sim.url, "sk-wrong-master-key-000")
-    with pytest.raises(ll.LiteLLMError) as failure:
+    wrong = LiteLLMClient(sim.url, "sk-wrong-master-key-000")
+    with pytest.raises(LiteLLMError) as failure:
         wrong.list_teams()
     message = failure.value.message
     assert failure.value.status == 401
@@ -372,14 +386,14 @@ def test_a_wrong_master_key_names_the_url_status_and_option(sim):
 
 
 def test_an_unreachable_api_names_the_url():
-    with pytest.raises(ll.LiteLLMError) as failure:
-        ll.LiteLLMClient("http://127.0.0.1:9/", MASTER_KEY, timeout=5).list_teams()
+    with pytest.raises(LiteLLMError) as failure:
+        LiteLLMClient("http://127.0.0.1:9/", MASTER_KEY, timeout=5).list_teams()
     assert "Cannot reach LiteLLM at http://127.0.0.1:9/team/list" in failure.value.message
     assert failure.value.status is None
 
 
 def test_model_catalog_accepts_special_names_groups_and_wildcards(client):
-    catalog = ll.ModelCatalog(client)
+    catalog = lookups.ModelCatalog(client)
     assert catalog.unknown(["gpt-4o", "all-team-models", "cheap-models", "openai/gpt-4.1", "nope"]) == ["nope"]
     assert "models: unknown model(s) nope" in catalog.error("", ["nope"])
     assert catalog.error("", None) is None
@@ -389,16 +403,16 @@ def test_team_directory_resolves_ids_aliases_and_refuses_ambiguity(client):
     first = client.new_team({"team_alias": "dup"})
     client.new_team({"team_alias": "dup"})
     single = client.new_team({"team_alias": "single", "team_id": "dup"})
-    directory = ll.TeamDirectory(client)
+    directory = lookups.TeamDirectory(client)
     assert directory.resolve("single") == (single["team_id"], None)
     assert directory.resolve("dup") == ("dup", None)
     assert directory.resolve(first["team_id"]) == (first["team_id"], None)
     assert "does not exist" in directory.resolve("none")[1]
     client.delete_teams(["dup"])
-    assert "ambiguous: 2 teams" in ll.TeamDirectory(client).resolve("dup")[1]
-    with pytest.raises(ll.LiteLLMError, match="matches 2 teams"):
-        ll.find_team(client, None, "dup")
+    assert "ambiguous: 2 teams" in lookups.TeamDirectory(client).resolve("dup")[1]
+    with pytest.raises(LiteLLMError, match="matches 2 teams"):
+        lookups.find_team(client, None, "dup")
 
 
 def test_token_hash_is_litellms_key_hash():
-    assert ll.token_hash("sk-abc") == hashlib.sha256(b"sk-abc").hexdigest()
+    assert token_hash("sk-abc") == hashlib.sha256(b"sk-abc").hexdigest()

@@ -5,7 +5,6 @@ Faster and finer-grained than the playbook suite: exact write counts, request bo
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -15,19 +14,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[4]
 
 
-def _importable_collection() -> None:
-    """Expose the working tree as ansible_collections.llmops.litellm (ansible-test does this itself)."""
-    root = REPO / ".cache" / "pytest-collections"
-    link = root / "ansible_collections" / "llmops" / "litellm"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            link.symlink_to(REPO, target_is_directory=True)
-    sys.path.insert(0, str(root))
-    sys.path.insert(0, str(REPO / "tests" / "sim"))
+sys.path.insert(0, str(REPO / "tests" / "sim"))
 
+from collection_under_test import make_collection_importable  # noqa: E402
 
-_importable_collection()
+make_collection_importable()
 
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils import grafana as g  # noqa: E402
@@ -164,6 +155,9 @@ def test_dashboard_export_is_idempotent_and_check_mode_writes_no_file(sim, capsy
     assert checked["changed"] is True and not target.exists()
     exported = run(grafana_dashboard, capsys, sim, state="export", uid="unit-dash", path=str(target))
     assert exported["changed"] is True
+    # The dashboard's uid, not the owner of the file written (Ansible adds file details to a result with "path").
+    assert (exported["uid"], exported["file"]) == ("unit-dash", str(target))
+    assert "owner" not in exported and "path" not in exported
     content = json.loads(target.read_text())
     assert content["uid"] == "unit-dash" and "version" not in content and "id" not in content
     assert run(grafana_dashboard, capsys, sim, state="export", uid="unit-dash", path=str(target))["changed"] is False

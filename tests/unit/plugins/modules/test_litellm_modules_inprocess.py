@@ -19,7 +19,14 @@ make_collection_importable()
 
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.doc_fragments.litellm import ModuleDocFragment  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils import litellm as ll  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils import api_module  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
+    keys,
+    metadata,
+)
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (  # noqa: E402
+    token_hash,
+)
 
 MODULES = (
     "litellm_key",
@@ -38,10 +45,7 @@ def load(name: str):
 
 
 def module_spec(module) -> dict:
-    if hasattr(module, "argument_spec"):
-        return module.argument_spec()
-    if hasattr(module, "key_options"):
-        return ll.litellm_argument_spec(**module.key_options())
+    """The argument spec main() really hands to AnsibleModule (connection options included)."""
     captured = {}
 
     class Capture(Exception):
@@ -51,13 +55,13 @@ def module_spec(module) -> dict:
         captured.update(argument_spec)
         raise Capture
 
-    original = module.AnsibleModule
-    module.AnsibleModule = fake
+    original = api_module.AnsibleModule
+    api_module.AnsibleModule = fake
     try:
         with pytest.raises(Capture):
             module.main()
     finally:
-        module.AnsibleModule = original
+        api_module.AnsibleModule = original
     return captured
 
 
@@ -213,7 +217,7 @@ def bulk_params(**values) -> dict:
 
 def test_declared_keys_fill_unset_options_from_defaults_then_builtins():
     bulk = load("litellm_keys")
-    entry = dict.fromkeys(ll.key_option_spec())
+    entry = dict.fromkeys(keys.key_option_spec())
     declared = bulk.declared_keys(
         bulk_params(
             keys=[dict(entry, key_alias="a", models=[]), dict(entry, key_alias="b", max_budget=9)],
@@ -228,14 +232,14 @@ def test_declared_keys_fill_unset_options_from_defaults_then_builtins():
 
 def test_exclusive_candidates_respect_scope_blocked_keys_and_the_callers_own_key():
     bulk = load("litellm_keys")
-    marker = {ll.MANAGED_MARKER_KEY: ll.MANAGED_MARKER_VALUE}
+    marker = {metadata.MANAGED_MARKER_KEY: metadata.MANAGED_MARKER_VALUE}
     records = [
         {"key_alias": "declared", "token": "1", "metadata": marker},
         {"key_alias": "managed", "token": "2", "metadata": marker},
         {"key_alias": "managed-blocked", "token": "3", "metadata": marker, "blocked": True},
         {"key_alias": "hand-made", "token": "4", "metadata": {}},
         {"key_alias": None, "token": "5", "metadata": {}},
-        {"key_alias": "caller", "token": ll.token_hash(MASTER_KEY), "metadata": marker},
+        {"key_alias": "caller", "token": token_hash(MASTER_KEY), "metadata": marker},
     ]
 
     def aliases(**values):

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a declaration may reference on the server (models, teams, budgets), each read at most once."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
+
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import LiteLLMClient, LiteLLMError
+from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import index_by
+
+# Model names LiteLLM gives a meaning of its own (proxy/_types.py: SpecialModelNames).
+SPECIAL_MODEL_NAMES = frozenset(["all-proxy-models", "all-team-models", "no-default-models"])
+
+
+class ModelCatalog:
+    """The proxy's model names, fetched once, used to refuse keys and teams with unknown models."""
+
+    def __init__(self, client: LiteLLMClient) -> None:
+        self._client = client
+        self._names = None  # type: Optional[List[str]]
+
+    def unknown(self, models: Optional[Sequence[str]]) -> List[str]:
+        if not models:
+            return []
+        if self._names is None:
+            self._names = self._client.model_names()
+        names = set(self._names)
+        patterns = [name for name in self._names if "*" in name]
+        return [
+            model
+            for model in models
+            if model not in names
+            and model not in SPECIAL_MODEL_NAMES
+            and not any(fnmatch.fnmatchcase(model, pattern) for pattern in patterns)
+        ]
+
+    def error(self, prefix: str, models: Optional[Sequence[str]]) -> Optional[str]:
+        missing = self.unknown(models)
+        if not missing:
+            return None
+        return "%smodels: unknown model(s) %s; the proxy at %s serves: %s" % (
+            prefix,
+            ", ".join(missing),
+            self._client.url("/v1/models"),
+            ", ".join(sorted(self._names or [])) or "(none)",
+        )
+
+
+class TeamDirectory:
+    """Teams by id and alias from one ``/team/list`` call, to resolve the ``team`` option of keys."""
+
+    def __init__(self, client: LiteLLMClient) -> None:
+        self._client = client
+        self._teams = None  # type: Optional[List[Mapping[str, Any]]]
+
+    def teams(self) -> List[Mapping[str, Any]]:
+        if self._teams is None:
+            self._teams = self._client.list_teams()
+        return self._teams
+
+    def by_id(self, team_id: Optional[str]) -> Optional[Mapping[str, Any]]:
+        return next((team for team in self.teams() if team.get("team_id") == team_id), None)
+
+    def resolve(self, reference: str) -> Tuple[Optional[str], Optional[str]]:
+        """Return ``(team_id, error)``; an exact team_id wins over an alias."""
+        teams = self.teams()
+        for team in teams:
+            if team.get("team_id") == reference:
+                return reference, None
+        matches = [team for team in teams if team.get("team_alias") == reference]
+        if len(matches) == 1:
+            return matches[0]["team_id"], None
+        if len(matches) > 1:
+            return None, "team %r is ambiguous: %s teams have that alias (%s); use the team_id" % (
+                reference,
+                len(matches),
+                ", ".join(sorted(team["team_id"] for team in matches)),
+            )
+        return None, "team %r does not exist (no team has that team_id or team_alias)" % reference
+
+
+class BudgetDirectory:
+    """Budget ids from one ``/budget/list`` call, to refuse keys that point at a missing budget."""
+
+    def __init__(self, client: LiteLLMClient) -> None:
+        self._client = client
+        self._ids = None  # type: Optional[set]
+
+    def exists(self, budget_id: str) -> bool:
+        if self._ids is None:
+            self._ids = {record.get("budget_id") for record in self._client.list_budgets()}
+        return budget_id in self._ids
+
+
+def find_team(client: LiteLLMClient, team_id: Optional[str], team_alias: Optional[str]) -> Optional[Mapping[str, Any]]:
+    """The stored team for an identity: by team_id when given, else by a unique alias."""
+    if team_id:
+        return client.team_info(team_id)
+    teams = [team for team in client.list_teams() if team.get("team_alias") == team_alias]
+    unique, duplicates = index_by(teams, "team_alias")
+    if duplicates:
+        raise LiteLLMError(
+            "team_alias %r matches %s teams (%s); LiteLLM does not enforce unique team aliases, so set team_id"
+            % (team_alias, len(teams), ", ".join(sorted(team["team_id"] for team in teams)))
+        )
+    return unique.get(team_alias)
