@@ -52,8 +52,8 @@ rules: venv docker
 molecule: setup ## The Molecule stack: converge, idempotence, verify, the LiteLLM suite against it, teardown
 	@bash scripts/run-tests.sh molecule live teardown
 
-bench: setup
-	@bash scripts/run-bench.sh
+bench: setup ## Benchmarks (BENCH=keys|stack|converge to pick; BENCH_BEFORE=<commit> for converge)
+	@bash scripts/run-bench.sh $(BENCH)
 
 clean:
 	rm -rf .cache tests/output

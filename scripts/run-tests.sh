@@ -44,7 +44,7 @@ pytest_stage() {
 }
 
 stage_lint() { bash "$ROOT/scripts/lint.sh"; }
-stage_unit() { pytest_stage unit tests/unit tests/sim; }
+stage_unit() { pytest_stage unit tests/unit tests/sim tests/roles; }
 stage_integration() { pytest_stage integration tests/integration; }
 stage_rules() { pytest_stage rules tests/rules tests/alertmanager tests/dashboards; }
 # The scenario's sequence ends after verify: the live stage uses the stack, teardown removes it.
