@@ -24,7 +24,7 @@ import copy
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.llmops.litellm.plugins.module_utils.http import APIError
+from ansible_collections.llmops.litellm.plugins.module_utils.http_transport import APIError
 
 
 class APIModule:

@@ -16,7 +16,11 @@ from typing import Any, Iterator, List, Mapping, Optional, Sequence
 from urllib.parse import urlencode
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.llmops.litellm.plugins.module_utils.http import APIError, HttpTransport, status_message
+from ansible_collections.llmops.litellm.plugins.module_utils.http_transport import (
+    APIError,
+    HttpTransport,
+    status_message,
+)
 
 PAGE_SIZE = 100
 

@@ -83,30 +83,30 @@ def litellm_results() -> dict:
     server, _thread = start(MASTER_KEY)
     results: dict = {}
 
-    def run(name, /, check_mode=False, **args):
+    def run(module_name, /, check_mode=False, **args):
         args.setdefault("api_base", server.url)
         args.setdefault("master_key", MASTER_KEY)
-        results.setdefault(name, []).append(invoke(MODULES[name], check_mode, **args))
+        results.setdefault(module_name, []).append(invoke(MODULES[module_name], check_mode, **args))
 
     try:
         api(server.url, None, "POST", "/_sim/reset", {})
         team = {"team_alias": "ret-team", "models": ["gpt-4o"], "max_budget": 5, "members": [{"user_id": "u1"}]}
         run("litellm_team", check_mode=True, **team)
         run("litellm_team", **team)
-        run("litellm_team", **dict(team, max_budget=6, members=[{"user_id": "u1"}, {"user_id": "u2"}]))
+        run("litellm_team", **{**team, "max_budget": 6, "members": [{"user_id": "u1"}, {"user_id": "u2"}]})
         run("litellm_team", **team, check_mode=True)
         run("litellm_team_info")
         run("litellm_team_info", team_alias="ret-team")
         budget = {"budget_id": "ret-budget", "max_budget": 5, "budget_duration": "30d"}
         run("litellm_budget", check_mode=True, **budget)
         run("litellm_budget", **budget)
-        run("litellm_budget", **dict(budget, max_budget=7))
+        run("litellm_budget", **{**budget, "max_budget": 7})
         run("litellm_budget_info")
         run("litellm_budget_info", budget_id="ret-budget")
         key = {"key_alias": "ret-key", "models": ["gpt-4o"], "team": "ret-team", "max_budget": 2}
         run("litellm_key", check_mode=True, **key)
         run("litellm_key", **key)
-        run("litellm_key", **dict(key, state="blocked"))
+        run("litellm_key", **{**key, "state": "blocked"})
         run("litellm_key", **key)
         run("litellm_key_info")
         run("litellm_key_info", team="ret-team", managed_only=True)
@@ -138,11 +138,11 @@ def grafana_results(tmp: Path) -> dict:
     results: dict = {}
     with GrafanaSimulator(users={"admin": "pw"}) as sim:
 
-        def run(name, /, check_mode=False, **args):
+        def run(module_name, /, check_mode=False, **args):
             args.setdefault("grafana_url", sim.url)
             args.setdefault("grafana_user", "admin")
             args.setdefault("grafana_password", "pw")
-            results.setdefault(name, []).append(invoke(MODULES[name], check_mode, **args))
+            results.setdefault(module_name, []).append(invoke(MODULES[module_name], check_mode, **args))
 
         run("grafana_folder", check_mode=True, uid="ret-folder", title="Returns")
         run("grafana_folder", uid="ret-folder", title="Returns")
@@ -156,7 +156,7 @@ def grafana_results(tmp: Path) -> dict:
         source = {"name": "Prom", "url": "http://prom:9090", "secure_json_data": {"httpHeaderValue1": "s3cret"}}
         run("grafana_datasource", check_mode=True, **source)
         run("grafana_datasource", uid="ret-prom", **source)
-        run("grafana_datasource", uid="ret-prom", **dict(source, url="http://prom:9091"))
+        run("grafana_datasource", uid="ret-prom", **{**source, "url": "http://prom:9091"})
         run("grafana_datasource", uid="ret-prom", name="Prom", state="absent")
         run("grafana_folder", uid="ret-folder", state="absent")
         # A failed API call: the password is refused.

@@ -1,4 +1,4 @@
-"""The one HTTP transport (plugins/module_utils/http.py) as both API families see it.
+"""The one HTTP transport (plugins/module_utils/http_transport.py) as both API families see it.
 
 A stand-in server on 127.0.0.1 answers what a misconfigured URL really gets: a single-sign-on
 login page with 200, a redirect to it, an error page that echoes the credential, silence.
@@ -26,7 +26,7 @@ make_collection_importable()
 
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils import grafana as g  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.http import HttpTransport  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.http_transport import HttpTransport  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (  # noqa: E402
     LiteLLMClient,
     LiteLLMError,
