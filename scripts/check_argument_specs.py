@@ -41,6 +41,10 @@ def value_problems(role: str, defaults: dict, options: dict) -> list[str]:
         templated = "{{" in repr(defaults[name])
         if not templated and options[name].get("default") != defaults[name]:
             problems.append(f"{role}: {name} spec default {options[name].get('default')!r} != {defaults[name]!r}")
+        # A failed argument check prints the spec with its defaults rendered: a secret's default
+        # that names another variable would print that secret. Describe it in words instead.
+        if options[name].get("no_log") and "{{" in repr(options[name].get("default")):
+            problems.append(f"{role}: {name} is no_log with a templated default in the spec (printed on failure)")
     checked = {"type", "elements", "default", "no_log", "choices"}
     # A templated default is typed only once Ansible has rendered it (the role's own validation).
     literal = {n: v for n, v in defaults.items() if "{{" not in repr(v)}
