@@ -23,19 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_stack import INVENTORY, STACK  # the bench stack's name and ports
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 BUNDLED = ROOT / ".venv" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
-INVENTORY = str(ROOT / "inventories" / "local")
-STACK = {
-    "llmops_stack_name": "llmops-bench",
-    "proxy_port": 24400,
-    "prometheus_port": 24490,
-    "alertmanager_port": 24493,
-    "fake_upstream_port": 24410,
-    "slack_receiver_port": 24411,
-    "grafana_port": 24430,
-}
 
 
 def install(source: Path, dest: Path) -> Path:

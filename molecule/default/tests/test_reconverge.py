@@ -56,6 +56,27 @@ def test_changing_the_model_list_restarts_only_the_proxy(stack):
         assert back.returncode == 0, back.stdout[-3000:]
 
 
+def test_tags_proxy_configure_restarts_the_proxy_it_reconfigures(stack):
+    """Only the configure step runs, so nothing (re)creates the container: the handler restarts it."""
+    before = _starts(stack)
+    router = {"routing_strategy": "simple-shuffle", "num_retries": 1, "timeout": 45}
+    router.update({"allowed_fails": 3, "cooldown_time": 30})
+    changed = _playbook("--tags", "proxy_configure", "-e", json.dumps({"proxy_router_settings": router}))
+    after = _starts(stack)
+    name = f"/{stack.name}-proxy-1"
+    try:
+        assert changed.returncode == 0, changed.stdout[-3000:]
+        assert "RUNNING HANDLER [llmops.litellm.proxy : Restart proxies]" in changed.stdout, changed.stdout[-3000:]
+        assert after[name][0] == before[name][0], "the container was recreated, not restarted"
+        assert after[name][1] != before[name][1], "the proxy was not restarted with its new configuration"
+        restarted = sorted(n for n in before if after.get(n) != before[n])
+        assert restarted == [name]
+    finally:
+        back = _playbook("--tags", "proxy_configure")
+        assert back.returncode == 0, back.stdout[-3000:]
+        assert _starts(stack)[name][1] != after[name][1], "reverting the configuration did not restart the proxy"
+
+
 @pytest.mark.parametrize(
     ("extra_vars", "named"),
     [
