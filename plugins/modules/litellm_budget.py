@@ -129,14 +129,10 @@ def run(module):
     if errors:
         module.fail("; ".join(errors))
     plan = BudgetPlan(params, module.client.budget_info(params["budget_id"]))
-    result = {"changed": plan.changed, "changes": plan.fields()}
-    if module.diff:
-        result["diff"] = plan.diff()
-    record = plan.predicted()
-    if plan.changed and not module.check_mode:
-        record = plan.apply(module.client)["record"]
-        if record is None and plan.action == "update":
-            module.fail("budget %r disappeared while it was being updated" % params["budget_id"])
+    result, applied = plan.execute(module)
+    record = plan.predicted() if applied is None else applied["record"]
+    if applied is not None and record is None and plan.action == "update":
+        module.fail("budget %r disappeared while it was being updated" % params["budget_id"])
     if plan.state != "absent":
         result["budget"] = public_budget(record)
     return result

@@ -290,12 +290,9 @@ def run(module):
         module.fail(move_error)
     for warning in plan.warnings:
         module.warn(warning)
-    result = {"changed": plan.changed, "changes": plan.fields()}
-    if module.diff:
-        result["diff"] = plan.diff()
+    result, applied = plan.execute(module)
     record = plan.predicted()
-    if plan.changed and not module.check_mode:
-        applied = plan.apply(client)
+    if applied is not None:
         if applied["api_key"]:
             result["api_key"] = applied["api_key"]
         if applied["record"] is not None:

@@ -247,13 +247,10 @@ def run(module):
     problem = refusal(module, plan)
     if problem:
         module.fail(problem)
-    result = {"changed": plan.changed, "changes": plan.fields()}
-    if module.diff:
-        result["diff"] = plan.diff()
+    result, applied = plan.execute(module)
     record = plan.predicted()
-    if plan.changed and not module.check_mode:
-        written = plan.apply(module.client)["record"]
-        record = written and (module.client.team_info(written["team_id"]) or written)
+    if applied is not None and applied["record"] is not None:
+        record = module.client.team_info(applied["record"]["team_id"]) or applied["record"]
     if plan.state != "absent":
         result["team"] = public_team(record)
     return result

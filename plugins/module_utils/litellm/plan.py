@@ -7,12 +7,12 @@ A plan is computed from the declared parameters and the one stored record (or No
 request of its own. It says what to do (``action``: none, create, update or delete), which
 managed fields differ (``changes``), what the diff shows (``before()`` / ``after()``), what the
 object will look like (``predicted()``, for check mode) and, in ``apply(client)``, sends the
-writes in order.
+writes in order; ``execute(module)`` gives the module's result and applies it outside check mode.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Dict, List, Mapping, Optional
+from typing import Any, Callable, Collection, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import (
     FieldChange,
@@ -95,6 +95,15 @@ class Plan:
 
     def diff(self) -> Dict[str, Any]:
         return ansible_diff(self.before(), self.after(), secret_keys=self.secret_keys)
+
+    def execute(self, module: Any) -> Tuple[Dict[str, Any], Optional[Dict[str, Any]]]:
+        """The module's result for the plan (changed, changes, diff) and what ``apply`` returned,
+        None when nothing was written (no change, or check mode)."""
+        result = {"changed": self.changed, "changes": self.fields()}
+        if module.diff:
+            result["diff"] = self.diff()
+        applied = self.apply(module.client) if self.changed and not module.check_mode else None
+        return result, applied
 
     def effective(self, field: str) -> Any:
         """A field's value after the plan: the desired one when managed, else the stored one."""
