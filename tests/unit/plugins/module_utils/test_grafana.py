@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from ansible_collections.llmops.litellm.plugins.module_utils import grafana as g
+from grafana_sim import GrafanaSimulator
 
 REPO = Path(__file__).resolve().parents[4]
-
-
-sys.path.insert(0, str(REPO / "tests" / "sim"))
-
-from collection_under_test import make_collection_importable  # noqa: E402
-
-make_collection_importable()
-
-from ansible_collections.llmops.litellm.plugins.module_utils import grafana as g  # noqa: E402
-from grafana_sim import GrafanaSimulator  # noqa: E402
 
 V2_STYLE = {
     "uid": "abc",

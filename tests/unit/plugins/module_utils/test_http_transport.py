@@ -9,30 +9,20 @@ traceback, for the clients and for the modules.
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[4]
-sys.path.insert(0, str(REPO / "tests" / "sim"))
-
-from collection_under_test import make_collection_importable  # noqa: E402
-
-make_collection_importable()
-
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils import grafana as g  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.http_transport import HttpTransport  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (  # noqa: E402
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.llmops.litellm.plugins.module_utils import grafana as g
+from ansible_collections.llmops.litellm.plugins.module_utils.http_transport import HttpTransport
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (
     LiteLLMClient,
     LiteLLMError,
     token_hash,
 )
-from ansible_collections.llmops.litellm.plugins.modules import grafana_folder, litellm_team_info  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.modules import grafana_folder, litellm_team_info
 
 MASTER_KEY = "sk-unit-http-master-key-0001"
 LOGIN_PAGE = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body><form>SSO</form></body></html>"

@@ -8,30 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "sim"))
-
-from litellm_sim.testing import api, make_collection_importable  # noqa: E402
-
-make_collection_importable()
-
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (
     keys,
     lookups,
     metadata,
     teams,
     validation,
 )
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (
     LiteLLMClient,
     LiteLLMError,
     server_message,
     token_hash,
 )
+from litellm_sim.testing import api
 
 MASTER_KEY = "sk-unit-master-key-0001"
 

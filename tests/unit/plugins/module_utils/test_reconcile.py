@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "sim"))
-
-from litellm_sim.testing import make_collection_importable  # noqa: E402
-
-make_collection_importable()
-
-from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import (  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import (
     REDACTED,
     FieldChange,
     ansible_diff,

@@ -16,21 +16,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[4]
-sys.path.insert(0, str(REPO / "tests" / "sim"))
-
-from collection_under_test import make_collection_importable  # noqa: E402
-
-make_collection_importable()
-
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.modules import (  # noqa: E402
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.llmops.litellm.plugins.modules import (
     grafana_dashboard,
     grafana_datasource,
     grafana_folder,
@@ -42,8 +33,8 @@ from ansible_collections.llmops.litellm.plugins.modules import (  # noqa: E402
     litellm_team,
     litellm_team_info,
 )
-from grafana_sim import GrafanaSimulator  # noqa: E402
-from litellm_sim.testing import api  # noqa: E402
+from grafana_sim import GrafanaSimulator
+from litellm_sim.testing import api
 
 MODULES = {
     module.__name__.rsplit(".", 1)[1]: module

@@ -6,28 +6,16 @@ Faster and finer-grained than the playbook suite: exact write counts, request bo
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[4]
-
-
-sys.path.insert(0, str(REPO / "tests" / "sim"))
-
-from collection_under_test import make_collection_importable  # noqa: E402
-
-make_collection_importable()
-
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils import grafana as g  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.modules import (  # noqa: E402
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.llmops.litellm.plugins.module_utils import grafana as g
+from ansible_collections.llmops.litellm.plugins.modules import (
     grafana_dashboard,
     grafana_datasource,
     grafana_folder,
 )
-from grafana_sim import GrafanaSimulator  # noqa: E402
+from grafana_sim import GrafanaSimulator
 
 PANELS = [{"id": 1, "type": "stat", "title": "Requests", "targets": [{"refId": "A", "expr": "up"}]}]
 

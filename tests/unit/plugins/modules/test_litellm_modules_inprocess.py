@@ -5,28 +5,20 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "sim"))
-
-from litellm_sim.testing import api, make_collection_importable  # noqa: E402
-
-make_collection_importable()
-
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.doc_fragments.litellm import ModuleDocFragment  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils import api_module  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (  # noqa: E402
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.llmops.litellm.plugins.doc_fragments.litellm import ModuleDocFragment
+from ansible_collections.llmops.litellm.plugins.module_utils import api_module
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (
     keys,
     metadata,
 )
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (
     token_hash,
 )
+from litellm_sim.testing import api
 
 MODULES = (
     "litellm_key",

@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from collection_under_test import collections_path
 
 REPO = Path(__file__).resolve().parents[4]
-sys.path.insert(0, str(REPO / "tests" / "sim"))
-
-from collection_under_test import collections_path  # noqa: E402
 
 RUNTIME = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())
 GROUP_OF = {module: group for group, modules in RUNTIME["action_groups"].items() for module in modules}

@@ -1,0 +1,15 @@
+"""The plugin tests import ``ansible_collections.llmops.litellm`` from this checkout, and only from it,
+and the simulators from tests/sim (see tests/sim/collection_under_test.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+SIM = Path(__file__).resolve().parents[2] / "sim"
+if str(SIM) not in sys.path:
+    sys.path.insert(0, str(SIM))
+
+from collection_under_test import make_collection_importable  # noqa: E402
+
+make_collection_importable()
