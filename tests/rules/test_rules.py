@@ -307,6 +307,24 @@ def test_ansible_template_renders_like_plain_jinja(workdir: Path, tmp_path: Path
         assert yaml.safe_load(by_ansible.read_text()) == yaml.safe_load(plain.read_text()), plain.name
 
 
+def test_the_role_writes_every_group_once_in_one_file(workdir: Path, tmp_path: Path, promtool: Promtool) -> None:
+    """The role writes llmops.rules.yml (one write, one promtool check): the groups of every rule file, in order."""
+    names = tmp_path / "names.yml"
+    names.write_text(yaml.safe_dump({"_prometheus_rule_templates": [t.name for t in rule_templates()]}))
+    combined = tmp_path / "llmops.rules.yml"
+    vars_files = [*sorted((ROLE / "defaults" / "main").glob("*.yml")), names]
+    render_with_ansible(tmp_path, vars_files, [(TEMPLATES / "llmops.rules.j2", combined)])
+    singles = [
+        g
+        for t in rule_templates()
+        for g in yaml.safe_load((workdir / t.name.removesuffix(".j2")).read_text())["groups"]
+    ]
+    assert yaml.safe_load(combined.read_text())["groups"] == singles
+    shutil.copy(combined, workdir / "combined.rules.check")
+    result = promtool.run(workdir, "check", "rules", "combined.rules.check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def seconds(duration: str) -> float:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)", str(duration))
     assert match, f"not a simple Prometheus duration: {duration}"
