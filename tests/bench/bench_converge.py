@@ -111,7 +111,7 @@ def main() -> int:
         results: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
         before_inventory = str(worktree / "inventories" / "local")
         converge(before, before_inventory)  # settles anything the earlier commit does differently
-        for _ in range(runs):
+        for _run in range(runs):
             for name, path, inventory in (("before", before, before_inventory), ("after", after, INVENTORY)):
                 results[name].append(converge(path, inventory))
         print(f"no-op re-converge, median of {runs} alternating runs each (wall s / tasks ok / changed / skipped):")
