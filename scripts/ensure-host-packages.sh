@@ -22,4 +22,5 @@ if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/
   echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
 fi
 apt-get update -qq
+# Any of python3-venv, nodejs, postgresql, shellcheck found missing above.
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -3,8 +3,8 @@
 - ``collections_path()``: the ``ANSIBLE_COLLECTIONS_PATH`` for ansible-playbook runs. The caller's
   (``make test`` installs the built tarball into this checkout's ``.cache/collections``), else
   this checkout linked under its own ``.cache/test-collections``. Either way the collection
-  ansible resolves first on it must carry the same ``plugins/**/*.py`` as this checkout, or the
-  tests fail saying which files differ and how to fix it.
+  ansible resolves first on it must carry the same plugins (``*.py``), roles and playbooks as this
+  checkout, or the tests fail saying which files differ and how to fix it.
 - ``make_collection_importable()``: lets plain pytest import ``ansible_collections.llmops.litellm``
   from this checkout (linked under ``.cache/pytest-collections``), and fails when the import
   would come from anywhere else.
@@ -44,13 +44,17 @@ def link_checkout(base: Path) -> Path:
     return base
 
 
-def plugin_hashes(collection: Path) -> dict[str, str]:
-    """SHA-256 of every ``plugins/**/*.py`` of a collection, by path relative to ``plugins``."""
-    plugins = collection / "plugins"
+# What ansible runs of a collection: its plugins' Python, and its roles and playbooks whole.
+CHECKED = (("plugins", "*.py"), ("roles", "*"), ("playbooks", "*"))
+
+
+def collection_hashes(collection: Path) -> dict[str, str]:
+    """SHA-256 of every file ansible runs from a collection, by path relative to the collection."""
     return {
-        str(path.relative_to(plugins)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(plugins.rglob("*.py"))
-        if "__pycache__" not in path.parts
+        str(path.relative_to(collection)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for folder, pattern in CHECKED
+        for path in sorted((collection / folder).rglob(pattern))
+        if path.is_file() and "__pycache__" not in path.parts
     }
 
 
@@ -70,7 +74,7 @@ def first_on_path(paths: str) -> Path | None:
 
 
 def differences(collection: Path) -> list[str]:
-    expected, found = plugin_hashes(REPO_ROOT), plugin_hashes(collection)
+    expected, found = collection_hashes(REPO_ROOT), collection_hashes(collection)
     missing = [f"{name} (missing)" for name in sorted(set(expected) - set(found))]
     extra = [f"{name} (not in the checkout)" for name in sorted(set(found) - set(expected))]
     changed = [f"{name} (differs)" for name in sorted(set(expected) & set(found)) if expected[name] != found[name]]
@@ -90,8 +94,8 @@ def verify(paths: str) -> str:
         shown = ", ".join(problems[:8]) + (f" and {len(problems) - 8} more" if len(problems) > 8 else "")
         raise CollectionMismatch(
             f"ANSIBLE_COLLECTIONS_PATH={paths} resolves llmops.litellm to {collection} (-> {collection.resolve()}), "
-            f"whose plugins are not this checkout's ({REPO_ROOT}/plugins): {shown}. Rebuild the installed copy "
-            "with scripts/install-collection.sh, or unset ANSIBLE_COLLECTIONS_PATH to test the working tree"
+            f"whose plugins, roles or playbooks are not this checkout's ({REPO_ROOT}): {shown}. Rebuild the installed "
+            "copy with scripts/install-collection.sh, or unset ANSIBLE_COLLECTIONS_PATH to test the working tree"
         )
     return paths
 

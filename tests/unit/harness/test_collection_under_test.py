@@ -15,9 +15,10 @@ import collection_under_test as cut  # noqa: E402
 
 
 def installed_copy(root: Path) -> Path:
-    """A copy of this checkout's plugins laid out as an installed collection under ``root``."""
+    """A copy of this checkout's plugins, roles and playbooks laid out as an installed collection under ``root``."""
     target = root / "ansible_collections" / "llmops" / "litellm"
-    shutil.copytree(REPO / "plugins", target / "plugins", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("plugins", "roles", "playbooks"):
+        shutil.copytree(REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
 
@@ -43,6 +44,17 @@ def test_another_checkout_first_on_the_path_fails_naming_the_files(tmp_path):
     assert "modules/extra.py (not in the checkout)" in message
     assert "module_utils/reconcile.py (differs)" in message
     assert "scripts/install-collection.sh" in message
+
+
+def test_another_checkouts_roles_or_playbooks_fail_too(tmp_path):
+    other = installed_copy(tmp_path / "other")
+    (other / "roles" / "proxy" / "tasks" / "run.yml").write_text("---\n")
+    (other / "playbooks" / "site.yml").unlink()
+    with pytest.raises(cut.CollectionMismatch) as raised:
+        cut.verify(str(tmp_path / "other"))
+    message = str(raised.value)
+    assert "roles/proxy/tasks/run.yml (differs)" in message
+    assert "playbooks/site.yml (missing)" in message
 
 
 def test_a_path_without_the_collection_fails(tmp_path):
