@@ -21,20 +21,24 @@ REPO = Path(__file__).resolve().parents[4]
 
 RUNTIME = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())
 GROUP_OF = {module: group for group, modules in RUNTIME["action_groups"].items() for module in modules}
-MODULES = sorted(path.stem for path in (REPO / "plugins" / "modules").glob("*.py"))
+# Modules that act on the managed host itself, not on an API: in no action group, no connection options.
+HOST_MODULES = ["config_files"]
+ALL_MODULES = sorted(path.stem for path in (REPO / "plugins" / "modules").glob("*.py"))
+MODULES = [name for name in ALL_MODULES if name not in HOST_MODULES]
 
 
 @pytest.fixture(scope="module")
 def docs() -> dict:
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR="1")
-    command = [str(Path(sys.executable).parent / "ansible-doc"), "-j"] + ["llmops.litellm." + m for m in MODULES]
+    command = [str(Path(sys.executable).parent / "ansible-doc"), "-j"] + ["llmops.litellm." + m for m in ALL_MODULES]
     proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
 
-def test_every_module_is_in_an_action_group():
+def test_every_api_module_is_in_an_action_group():
     assert sorted(GROUP_OF) == MODULES
+    assert set(HOST_MODULES) <= set(ALL_MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -56,3 +60,14 @@ def test_connection_options_and_return_values_are_documented(docs, name):
     connection = ("api_base", "master_key") if GROUP_OF[name] == "litellm" else ("grafana_url", "grafana_token")
     assert set(connection) <= set(options)
     assert "error" in entry["return"]
+
+
+@pytest.mark.parametrize("name", HOST_MODULES)
+def test_host_modules_document_check_and_diff_mode_and_their_return_values(docs, name):
+    entry = docs["llmops.litellm." + name]
+    attributes = entry["doc"]["attributes"]
+    assert "action_group" not in attributes
+    assert attributes["check_mode"]["support"] == "full"
+    assert attributes["diff_mode"]["support"] == "full"
+    assert all(attribute.get("description") or attribute.get("platforms") for attribute in attributes.values())
+    assert entry["return"], f"{name} documents no return value"
