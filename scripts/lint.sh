@@ -11,7 +11,9 @@ bash "$ROOT/scripts/ensure-host-packages.sh"
 step() { echo "--- $1"; shift; "$@" || { echo "FAILED: $*"; rc=1; }; }
 
 step yamllint yamllint -s .
-step ansible-lint ansible-lint --profile production
+# ansible-lint also reads ~/.ansible/collections, where Molecule installs the collection it tests:
+# a copy from another checkout or an older commit would be linted against instead of this one.
+step ansible-lint env ANSIBLE_HOME="$ROOT/.cache/ansible-home" ansible-lint --profile production
 step "ruff check" ruff check .
 step "ruff format" ruff format --check .
 step "argument specs" python scripts/check_argument_specs.py

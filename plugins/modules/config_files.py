@@ -67,7 +67,9 @@ options:
         type: path
         required: true
       content:
-        description: The file's content, shown in diffs. Exactly one of O(files[].content) and O(files[].secret) when O(files[].state=present).
+        description:
+          - The file's content, shown in diffs.
+          - Exactly one of O(files[].content) and O(files[].secret) when O(files[].state=present).
         type: str
       secret:
         description: The file's content when it is a secret; never shown, logged or diffed.
@@ -140,7 +142,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed_paths:
-  description: Every directory and file created, written, corrected or removed (or that would be, in check mode), in order.
+  description:
+    - Every directory and file created, written, corrected or removed (or that would be, in check mode), in order.
   returned: always
   type: list
   elements: str
@@ -361,8 +364,8 @@ class Files:
                 if rc != 0:
                     self.fail(
                         item["field"] + ".validate",
-                        "%s refused the new content of %s (exit %d): %s" % (
-                            item["validate"].split()[0], path, rc, (err or out).strip()[-2000:]),
+                        "%s refused the new content of %s (exit %d): %s"
+                        % (item["validate"].split()[0], path, rc, (err or out).strip()[-2000:]),
                     )
             os.replace(temporary, path)
             temporary = None
@@ -376,7 +379,7 @@ class Files:
     def write_all(handle, data):
         view = memoryview(data)
         while view:
-            view = view[os.write(handle, view):]
+            view = view[os.write(handle, view) :]
 
     def prune(self, item, declared):
         directory = item["path"]

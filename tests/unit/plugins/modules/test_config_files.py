@@ -50,8 +50,13 @@ def declaration(root: Path, rules: str = "groups: []\n") -> dict:
             {"path": str(root / "etc" / "secrets"), "owner": str(UID), "group": str(GID), "mode": "0700"},
         ],
         "files": [
-            {"path": str(root / "etc" / "secrets" / "key"), "secret": SECRET, "owner": str(UID),
-             "group": str(GID), "mode": "0400"},
+            {
+                "path": str(root / "etc" / "secrets" / "key"),
+                "secret": SECRET,
+                "owner": str(UID),
+                "group": str(GID),
+                "mode": "0400",
+            },
             {"path": str(root / "etc" / "rules.yml"), "content": rules, "owner": str(UID), "group": str(GID)},
         ],
         "prune": [{"path": str(root / "etc"), "patterns": ["*.yml"]}],
@@ -62,8 +67,10 @@ def test_first_run_writes_everything_second_run_touches_nothing(tmp_path):
     first = run(**declaration(tmp_path))
     assert first["changed"] is True
     assert first["changed_paths"] == [
-        str(tmp_path / "etc"), str(tmp_path / "etc" / "secrets"),
-        str(tmp_path / "etc" / "secrets" / "key"), str(tmp_path / "etc" / "rules.yml"),
+        str(tmp_path / "etc"),
+        str(tmp_path / "etc" / "secrets"),
+        str(tmp_path / "etc" / "secrets" / "key"),
+        str(tmp_path / "etc" / "rules.yml"),
     ]
     key = tmp_path / "etc" / "secrets" / "key"
     assert key.read_text() == SECRET
@@ -97,8 +104,14 @@ def test_a_content_change_replaces_the_file_and_shows_a_diff(tmp_path):
     assert changed["changed_paths"] == [str(rules)]
     assert rules.read_text() == "groups: [changed]\n"
     assert rules.stat().st_ino != inode, "not replaced atomically (same inode)"
-    assert changed["diff"] == [{"before_header": str(rules), "after_header": str(rules),
-                                "before": "groups: []\n", "after": "groups: [changed]\n"}]
+    assert changed["diff"] == [
+        {
+            "before_header": str(rules),
+            "after_header": str(rules),
+            "before": "groups: []\n",
+            "after": "groups: [changed]\n",
+        }
+    ]
     assert [p.name for p in rules.parent.iterdir() if p.name.startswith(".")] == [], "temporary file left"
 
 
@@ -163,13 +176,20 @@ def test_a_refused_validation_leaves_the_old_file(tmp_path):
         (lambda d: d["directories"][1].update(mode="rw"), "directories[1].mode: 'rw' is not an octal mode"),
         (lambda d: d["files"][1].update(mode="99999"), "files[1].mode: '99999' is not an octal mode"),
         (lambda d: d["files"][0].update(owner="no-such-user-llmops"), "files[0].owner: no user 'no-such-user-llmops'"),
-        (lambda d: d["directories"][0].update(group="no-such-group-llmops"),
-         "directories[0].group: no group 'no-such-group-llmops'"),
+        (
+            lambda d: d["directories"][0].update(group="no-such-group-llmops"),
+            "directories[0].group: no group 'no-such-group-llmops'",
+        ),
         (lambda d: d["files"][1].update(content=None), "files[1]: give content or secret"),
         (lambda d: d["files"][1].update(validate="promtool check rules"), "files[1].validate: must contain %s"),
-        (lambda d: d["files"][1].update(path="relative/rules.yml"), "files[1].path: 'relative/rules.yml' is not an absolute"),
-        (lambda d: d["files"].append({"path": "/nonexistent-llmops/x", "content": ""}),
-         "files[2].path: directory /nonexistent-llmops does not exist"),
+        (
+            lambda d: d["files"][1].update(path="relative/rules.yml"),
+            "files[1].path: 'relative/rules.yml' is not an absolute",
+        ),
+        (
+            lambda d: d["files"].append({"path": "/nonexistent-llmops/x", "content": ""}),
+            "files[2].path: directory /nonexistent-llmops does not exist",
+        ),
     ],
 )
 def test_bad_input_is_refused_before_anything_changes(tmp_path, change, message):
