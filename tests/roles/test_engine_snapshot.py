@@ -63,7 +63,7 @@ def decided(tmp_path_factory) -> dict:
                 "containers": {},
             },
         }
-        for name, backend, subnet, _ in BACKEND_CASES
+        for name, backend, subnet, _expected in BACKEND_CASES
     ]
     containers = {
         "llmops-proxy-1": {"io.llmops.stack": "llmops", "io.llmops.service": "proxy"},
