@@ -360,8 +360,12 @@ class Files:
             os.close(handle)
             handle = None
             if item["validate"]:
-                rc, out, err = self.module.run_command(item["validate"] % temporary)
+                # replace, not %: a validate command may hold other % signs.
+                rc, out, err = self.module.run_command(item["validate"].replace("%s", temporary))
                 if rc != 0:
+                    if item["secret"] is not None:
+                        # A validator may echo a line of the secret file (or its value) in its error.
+                        self.module.no_log_values.update(self.fragments(item["secret"]))
                     self.fail(
                         item["field"] + ".validate",
                         "%s refused the new content of %s (exit %d): %s"
@@ -374,6 +378,17 @@ class Files:
                 os.close(handle)
             if temporary is not None and os.path.exists(temporary):
                 os.unlink(temporary)
+
+    @staticmethod
+    def fragments(secret):
+        """Each line of a secret file and each value after 'key:', long enough not to mask words."""
+        found = set()
+        for line in secret.splitlines():
+            for raw in (line, line.partition(":")[2]):
+                piece = raw.strip().strip("'\"")
+                if len(piece) >= 12:
+                    found.add(piece)
+        return found
 
     @staticmethod
     def write_all(handle, data):

@@ -219,3 +219,24 @@ def test_documented_return_values_are_returned_with_their_type(tmp_path):
         for key, doc in documented.items():
             assert doc["returned"] == "always" and key in result
             assert isinstance(result[key], list) and all(isinstance(path, str) for path in result[key])
+
+
+def test_a_refused_secret_file_keeps_its_lines_out_of_the_message(tmp_path):
+    run(**declaration(tmp_path))
+    declared = declaration(tmp_path)
+    token_line = "url: 'https://hc.example/ping/0f3c9a7e1d2b4c6a'"
+    declared["files"][0]["secret"] = "receivers:\n  " + token_line + "\n"
+    # The validator echoes the file it refuses, as config checkers quote the offending line.
+    declared["files"][0]["validate"] = "sh -c 'cat %s >&2; exit 1'"
+    refused = run(**declared)
+    assert refused["failed"] is True
+    assert refused["msg"].startswith("files[0].validate: sh refused the new content of ")
+    assert "0f3c9a7e1d2b4c6a" not in json.dumps(refused)
+    assert (tmp_path / "etc" / "secrets" / "key").read_text() == SECRET
+
+
+def test_a_validate_command_may_hold_other_percent_signs(tmp_path):
+    run(**declaration(tmp_path))
+    declared = declaration(tmp_path, rules="groups: [50%]\n")
+    declared["files"][1]["validate"] = "grep -q 50% %s"
+    assert run(**declared)["changed_paths"] == [str(tmp_path / "etc" / "rules.yml")]
