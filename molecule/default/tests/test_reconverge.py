@@ -184,14 +184,14 @@ def test_an_undeclared_key_in_use_is_refused_by_every_instance(stack, two_instan
     stop = threading.Event()
 
     def use(index: int) -> None:
-        for _ in range(600):  # bounded: at most 600 requests and the test's own minutes
+        for _attempt in range(600):  # bounded: at most 600 requests and the test's own minutes
             if stop.is_set():
                 return
             answers.append((time.time(), index, _chat(urls[index], hand_made)))
             time.sleep(0.2)
 
     def watch_block() -> None:
-        for _ in range(1200):
+        for _poll in range(1200):
             if stop.is_set():
                 return
             if http_json(f"{stack.proxy_url}/key/info?key={hand_made}", headers=master)["info"].get("blocked"):
@@ -228,7 +228,7 @@ def test_an_undeclared_key_in_use_is_refused_by_every_instance(stack, two_instan
             last_served = max((t for t, status in mine if status == 200), default=0.0)
             refusals = [(t, status) for t, status in mine if t > last_served]
             assert refusals, f"{url} still served the blocked key at the end"
-            assert {status for _, status in refusals} <= {401, 403}, refusals
+            assert {status for _when, status in refusals} <= {401, 403}, refusals
             refused_after.append(refusals[0][0] - blocked_at[0])
         probe = re.search(r"refused\s+the\s+probe\s+key\s+([0-9.]+)\s+s\s+after", run.stdout)
         assert probe, "the access run reported no shut-off probe: " + run.stdout[-3000:]
