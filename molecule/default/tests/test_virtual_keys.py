@@ -189,3 +189,124 @@ def test_a_key_over_its_max_budget_is_refused(stack, temp_key):
     assert refusal.status_code in (400, 422) and "budget has been exceeded" in str(refusal).lower(), refusal
     # The refusal reads the spend the proxy keeps in memory; the database gets it with the next batch write.
     wait_for(lambda: key_info(stack, value)["spend"] >= budget, 90, 3, f"the database to record spend over {budget}")
+
+
+def _upstream_usage(stack) -> dict:
+    return http_json(f"{stack.fake_upstream_url}/_admin/stats")["usage"]
+
+
+def _send(client, words: int, max_tokens: int, stream: bool) -> tuple[int, int]:
+    """One request; returns the (prompt, completion) tokens the upstream reported to the client."""
+    messages = [{"role": "user", "content": " ".join(["spend"] * words)}]
+    if stream:
+        usage = None
+        for chunk in client.chat.completions.create(
+            model=MODEL, messages=messages, max_tokens=max_tokens, stream=True, stream_options={"include_usage": True}
+        ):
+            usage = chunk.usage or usage
+        assert usage is not None, "the stream carried no usage"
+    else:
+        usage = client.chat.completions.create(model=MODEL, messages=messages, max_tokens=max_tokens).usage
+    return usage.prompt_tokens, usage.completion_tokens
+
+
+METRICS = {
+    "requests": "litellm_proxy_total_requests_metric_total",
+    "prompt": "litellm_input_tokens_metric_total",
+    "completion": "litellm_output_tokens_metric_total",
+    "spend": "litellm_spend_metric_total",
+}
+
+
+def _counted(stack, selector: str, want: dict) -> dict | None:
+    """Prometheus' requests, tokens and spend for ``selector``, once they reach ``want``."""
+    got = {}
+    for field, metric in METRICS.items():
+        got[field] = sum(float(r["value"][1]) for r in prom_query(stack, f"sum({metric}{{{selector}}})"))
+    return got if got["requests"] >= want["requests"] and got["spend"] >= want["spend"] * (1 - 1e-9) else None
+
+
+def _assert_counted(stack, selector: str, want: dict, what: str) -> dict:
+    got = wait_for(lambda: _counted(stack, selector, want), SCRAPE_WAIT, 3, f"{what} in Prometheus")
+    assert (got["requests"], got["prompt"], got["completion"]) == (
+        want["requests"], want["prompt"], want["completion"],
+    ), (what, got, want)  # fmt: skip
+    assert got["spend"] == pytest.approx(want["spend"], rel=1e-9), (what, got, want)
+    return got
+
+
+def _stored_spend(read, want: float, what: str) -> float:
+    """The spend LiteLLM wrote to its database, once its batch writer caught up with ``want``."""
+    spend = wait_for(lambda: (s := read() or 0) >= want * (1 - 1e-9) and s, 90, 3, f"{what}'s spend in the database")
+    assert spend == pytest.approx(want, rel=1e-9), what
+    return spend
+
+
+def test_three_keys_in_two_teams_counted_exactly_per_key_and_team(stack):
+    """Plain and streaming traffic on three keys of two teams: per key and per team, Prometheus'
+    requests, tokens and spend equal what the upstream served, the price the cost map gives, and the
+    spend LiteLLM stored for each key and team."""
+    tag = secrets.token_hex(3)
+    teams = {f"mol-team-a-{tag}": "", f"mol-team-b-{tag}": ""}
+    for alias in teams:
+        teams[alias] = ansible_module(stack, "litellm_team", team_alias=alias, models=[MODEL])["team"]["team_id"]
+    team_a, team_b = teams
+    # alias -> (team alias, [(prompt words, max_tokens, stream), ...]): different shapes so a mix-up shows.
+    plan = {
+        f"mol-k1-{tag}": (team_a, [(3, 4, False), (5, 2, True), (2, 7, False)]),
+        f"mol-k2-{tag}": (team_a, [(4, 3, True), (6, 5, False)]),
+        f"mol-k3-{tag}": (team_b, [(7, 1, False), (1, 6, True), (2, 2, True), (3, 3, False)]),
+    }
+    values = {}
+    master = {"Authorization": f"Bearer {stack.master_key}"}
+    try:
+        for alias, (team, _requests) in plan.items():
+            made = ansible_module(stack, "litellm_key", key_alias=alias, team=team, models=[MODEL], max_budget=5)
+            values[alias] = made["api_key"]
+        upstream_before = _upstream_usage(stack)
+        sent = {}
+        for alias, (_team, requests) in plan.items():
+            client = client_for(stack, values[alias])
+            tokens = [_send(client, *shape) for shape in requests]
+            prompt, completion = sum(t[0] for t in tokens), sum(t[1] for t in tokens)
+            # The upstream's usage contract: prompt = words sent, completion = max_tokens asked.
+            assert (prompt, completion) == (sum(s[0] for s in requests), sum(s[1] for s in requests)), alias
+            spend = prompt * INPUT_COST + completion * OUTPUT_COST
+            sent[alias] = {"requests": len(requests), "prompt": prompt, "completion": completion, "spend": spend}
+        upstream_after = _upstream_usage(stack)
+        for field, usage in (("prompt", "prompt_tokens"), ("completion", "completion_tokens")):
+            served = upstream_after[usage] - upstream_before[usage]
+            assert served == sum(s[field] for s in sent.values()), f"the upstream served {served} {usage}"
+
+        for alias, want in sent.items():
+            hashed = key_hash(values[alias])
+            got = _assert_counted(stack, f'hashed_api_key="{hashed}"', want, alias)
+            labels = prom_query(
+                stack, f'sum by (api_key_alias, team) ({METRICS["requests"]}{{hashed_api_key="{hashed}"}})'
+            )
+            assert [(s["metric"]["api_key_alias"], s["metric"]["team"]) for s in labels] == [
+                (alias, teams[plan[alias][0]])
+            ], labels
+            _stored_spend(lambda a=alias: key_info(stack, values[a])["spend"], want["spend"], alias)
+            print(
+                f"\n{alias} ({plan[alias][0]}): {got['requests']:.0f} requests, {got['prompt']:.0f}+"
+                f"{got['completion']:.0f} tokens, {got['spend']:.6f} USD in Prometheus"
+                " = upstream usage x prices = database"
+            )
+
+        for team_alias, team_id in teams.items():
+            keys = [alias for alias, (team, _r) in plan.items() if team == team_alias]
+            want = {field: sum(sent[a][field] for a in keys) for field in METRICS}
+            got = _assert_counted(stack, f'team="{team_id}"', want, team_alias)
+            aliases = {
+                s["metric"].get("team_alias") for s in prom_query(stack, f'{METRICS["spend"]}{{team="{team_id}"}}')
+            }
+            assert aliases == {team_alias}, aliases
+            url = f"{stack.proxy_url}/team/info?team_id={team_id}"
+            _stored_spend(lambda u=url: http_json(u, headers=master)["team_info"]["spend"], want["spend"], team_alias)
+            print(f"{team_alias}: {got['requests']:.0f} requests, {got['spend']:.6f} USD = sum of its keys = database")
+    finally:
+        for alias in plan:
+            ansible_module(stack, "litellm_key", key_alias=alias, state="absent")
+        for alias in teams:
+            ansible_module(stack, "litellm_team", team_alias=alias, state="absent")
