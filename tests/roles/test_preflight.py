@@ -180,6 +180,12 @@ CASES = (
         ('proxy_master_key must be set, start with "sk-", be at least 20 characters',),
     ),
     Case(
+        "proxy-budget-metrics-refresh",
+        "proxy",
+        {"proxy_budget_metrics_refresh_minutes": -1},
+        ("proxy_budget_metrics_refresh_minutes (-1) must be 0..1440",),
+    ),
+    Case(
         "alertmanager-webhook-url",
         "alertmanager",
         {"alertmanager_slack_webhook_url": "not a url"},

@@ -105,6 +105,7 @@ MODULE_ORDER = [
     "test_monitoring",
     "test_traffic",
     "test_virtual_keys",
+    "test_budget_alerts",
     "test_secrets",
     "test_alerting",
     "test_dashboards",
