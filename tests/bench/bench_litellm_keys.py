@@ -9,10 +9,10 @@ Runs against the LiteLLM simulator (tests/sim) on 127.0.0.1 and prints:
   --loop-sample N times the full loop),
 - the ratio loop / bulk no-op.
 
-With --live (or LITELLM_API_BASE and LITELLM_MASTER_KEY set and --live given) the same runs go
+With --live (LITELLM_API_BASE and LITELLM_MASTER_KEY in the environment) the same runs go
 to a real LiteLLM proxy with its Postgres database instead, through a counting pass-through on
 127.0.0.1 so requests and writes are counted on the wire (the pass-through adds well under a
-millisecond per request); the benchmark keys are deleted at the end. --models names models the
+millisecond per request); the benchmark keys are deleted at the end, also when a run failed. --models names models the
 proxy serves (the simulator's defaults are gpt-4o-mini and gpt-4o).
 
 Times are wall-clock seconds of whole ansible-playbook runs (start-up included), as a user
@@ -192,40 +192,48 @@ def main() -> int:
             )
             where = f"LiteLLM proxy at {os.environ['LITELLM_API_BASE']}" if args.live else f"simulator at {sim.url}"
             print(f"LiteLLM bulk key benchmark: {args.keys} keys, {where}, {os.cpu_count()} CPUs")
-            before = stats(sim)
-            first, out = run("bulk.yml", keys, env, work)
-            after_first = stats(sim)
-            report(f"first apply, litellm_keys creates {args.keys}", first, delta(after_first, before))
-            noop, out = run("bulk.yml", keys, env, work)
-            after_noop = stats(sim)
-            report(
-                "no-op re-apply, litellm_keys", noop, f"{delta(after_noop, after_first)}, changed={changed_count(out)}"
-            )
-            looped, out = run("loop.yml", keys[:sample], env, work)
-            after_loop = stats(sim)
-            report(
-                f"no-op loop of litellm_key, {sample} keys",
-                looped,
-                f"{delta(after_loop, after_noop)}, changed={changed_count(out)}",
-            )
-            if sample == args.keys:
-                scaled, how = looped, "measured"
-            else:
-                fixed, _output = run("loop.yml", [], env, work)
-                report("ansible-playbook start-up, empty loop", fixed, "not scaled")
-                scaled = fixed + (looped - fixed) * args.keys / sample
-                how = f"start-up + {sample}-key loop scaled x{args.keys / sample:g}"
-            report(f"loop over {args.keys} keys", scaled, how)
-            ratio = scaled / noop
-            print(f"{'ratio loop / bulk no-op':<45} {ratio:8.1f} x")
-            print(
-                f"goals: no-op under 10 s: {'met' if noop < 10 else 'missed'}; "
-                f"at least 20x faster than the loop: {'met' if ratio >= 20 else 'missed'}"
-            )
-            if args.live:
-                removed, _output = run("bulk.yml", [{**key, "state": "absent"} for key in keys], env, work)
-                report(f"clean-up, litellm_keys deletes {args.keys}", removed, delta(stats(sim), after_loop))
+            try:
+                measure(args, keys, sample=sample, env=env, work=work, sim=sim)
+            finally:
+                if args.live:
+                    before_cleanup = stats(sim)
+                    removed, _output = run("bulk.yml", [{**key, "state": "absent"} for key in keys], env, work)
+                    report(f"clean-up, litellm_keys deletes {args.keys}", removed, delta(stats(sim), before_cleanup))
     return 0
+
+
+def measure(
+    args: argparse.Namespace, keys: list[dict[str, object]], *, sample: int, env: dict, work: Path, sim
+) -> None:
+    """The timed runs: first apply, no-op re-apply, the single-key loop and the ratio."""
+    before = stats(sim)
+    first, out = run("bulk.yml", keys, env, work)
+    after_first = stats(sim)
+    report(f"first apply, litellm_keys creates {args.keys}", first, delta(after_first, before))
+    noop, out = run("bulk.yml", keys, env, work)
+    after_noop = stats(sim)
+    report("no-op re-apply, litellm_keys", noop, f"{delta(after_noop, after_first)}, changed={changed_count(out)}")
+    looped, out = run("loop.yml", keys[:sample], env, work)
+    after_loop = stats(sim)
+    report(
+        f"no-op loop of litellm_key, {sample} keys",
+        looped,
+        f"{delta(after_loop, after_noop)}, changed={changed_count(out)}",
+    )
+    if sample == args.keys:
+        scaled, how = looped, "measured"
+    else:
+        fixed, _output = run("loop.yml", [], env, work)
+        report("ansible-playbook start-up, empty loop", fixed, "not scaled")
+        scaled = fixed + (looped - fixed) * args.keys / sample
+        how = f"start-up + {sample}-key loop scaled x{args.keys / sample:g}"
+    report(f"loop over {args.keys} keys", scaled, how)
+    ratio = scaled / noop
+    print(f"{'ratio loop / bulk no-op':<45} {ratio:8.1f} x")
+    print(
+        f"goals: no-op under 10 s: {'met' if noop < 10 else 'missed'}; "
+        f"at least 20x faster than the loop: {'met' if ratio >= 20 else 'missed'}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ inventory prices fake-gpt at 1e-6 / 2e-6 USD per token, so every request below c
 5 * 1e-6 + 5 * 2e-6 = 1.5e-5 USD and the crossings fall on known requests."""
 
 import json
+import math
 import secrets
 import threading
 import time
@@ -16,7 +17,7 @@ import urllib.parse
 import openai
 import pytest
 from conftest import http_json, wait_for
-from test_virtual_keys import INPUT_COST, MODEL, OUTPUT_COST, ansible_module, client_for
+from test_virtual_keys import INPUT_COST, MODEL, OUTPUT_COST, ansible_module, client_for, send_request
 
 WORDS = TOKENS = 5
 COST = WORDS * INPUT_COST + TOKENS * OUTPUT_COST
@@ -24,6 +25,7 @@ COST = WORDS * INPUT_COST + TOKENS * OUTPUT_COST
 MAX_BUDGET = 1.55e-4
 RPM_LIMIT = 10
 RPM_BURST = 9  # 90 % of the limit in one window, never over it
+RPM_CROSSING = math.ceil(0.8 * RPM_LIMIT)  # the request of a burst that reaches 80 % (the rule fires at >=)
 # The slowest path: LiteLLM's budget-gauge refresh from the database 1m (proxy_budget_metrics_refresh_minutes;
 # a worker's own value, set from its cached spend, can lag a burst) + scrape 15 s + evaluation 15 s + for 1m +
 # the warning route's group_wait 1m.
@@ -31,16 +33,8 @@ MESSAGE_WAIT = 420
 
 
 def _request(client: openai.OpenAI, stream: bool = False) -> None:
-    messages = [{"role": "user", "content": " ".join(["budget"] * WORDS)}]
-    if stream:
-        usage = None
-        for chunk in client.chat.completions.create(
-            model=MODEL, messages=messages, max_tokens=TOKENS, stream=True, stream_options={"include_usage": True}
-        ):
-            usage = chunk.usage or usage
-    else:
-        usage = client.chat.completions.create(model=MODEL, messages=messages, max_tokens=TOKENS).usage
-    assert usage is not None and (usage.prompt_tokens, usage.completion_tokens) == (WORDS, TOKENS), usage
+    tokens = send_request(client, WORDS, TOKENS, stream)
+    assert tokens == (WORDS, TOKENS), f"the upstream reported {tokens} tokens, not {(WORDS, TOKENS)}"
 
 
 def _slack_messages(stack, since: float, *needles: str) -> list[dict]:
@@ -80,7 +74,7 @@ class RpmDriver(threading.Thread):
                         self.statuses.append(200)
                     except openai.APIStatusError as err:
                         self.statuses.append(err.status_code)
-                    if i + 1 == int(RPM_LIMIT * 0.8) + 1:
+                    if i + 1 == RPM_CROSSING:
                         self.crossings.append(time.time())
                 if self.stop.wait(max(0.0, 62 - (time.monotonic() - started))):
                     return

@@ -195,7 +195,7 @@ def _upstream_usage(stack) -> dict:
     return http_json(f"{stack.fake_upstream_url}/_admin/stats")["usage"]
 
 
-def _send(client, words: int, max_tokens: int, stream: bool) -> tuple[int, int]:
+def send_request(client, words: int, max_tokens: int, stream: bool) -> tuple[int, int]:
     """One request; returns the (prompt, completion) tokens the upstream reported to the client."""
     messages = [{"role": "user", "content": " ".join(["spend"] * words)}]
     if stream:
@@ -267,7 +267,7 @@ def test_three_keys_in_two_teams_counted_exactly_per_key_and_team(stack):
         sent = {}
         for alias, (_team, requests) in plan.items():
             client = client_for(stack, values[alias])
-            tokens = [_send(client, *shape) for shape in requests]
+            tokens = [send_request(client, *shape) for shape in requests]
             prompt, completion = sum(t[0] for t in tokens), sum(t[1] for t in tokens)
             # The upstream's usage contract: prompt = words sent, completion = max_tokens asked.
             assert (prompt, completion) == (sum(s[0] for s in requests), sum(s[1] for s in requests)), alias
