@@ -122,12 +122,16 @@ def test_metrics_carry_the_key_hash_alias_and_budget_gauges(stack, demo_keys):
     client_for(stack, value).chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "gauges"}])
     selector = f'hashed_api_key="{key_hash(value)}",api_key_alias="demo-summarizer"'
 
+    # The budget gauges exist before any request (the proxy sets them from the database every
+    # proxy_budget_metrics_refresh_minutes), so they alone do not say the request was scraped.
     def scraped():
-        return prom_query(stack, f"litellm_api_key_max_budget_metric{{{selector}}}") and prom_query(
-            stack, f"litellm_remaining_api_key_budget_metric{{{selector}}}"
+        return (
+            prom_query(stack, f"litellm_api_key_max_budget_metric{{{selector}}}")
+            and prom_query(stack, f"litellm_remaining_api_key_budget_metric{{{selector}}}")
+            and prom_query(stack, f"litellm_proxy_total_requests_metric_total{{{selector}}}")
         )
 
-    wait_for(scraped, SCRAPE_WAIT, 3, "the key's budget gauges in Prometheus")
+    wait_for(scraped, SCRAPE_WAIT, 3, "the key's budget gauges and request count in Prometheus")
     assert {float(s["value"][1]) for s in prom_query(stack, f"litellm_api_key_max_budget_metric{{{selector}}}")} == {
         5.0
     }
