@@ -90,6 +90,10 @@ options:
   budget_duration:
     description:
       - How often the key's spend is reset, for example V(30d), V(1h), V(30m), V(10s), V(1mo).
+      - Checked as LiteLLM checks it. A number and a unit (V(s), V(m), V(h), V(d), V(w) or V(mo)), or one of
+        V(hourly), V(daily), V(weekly), V(monthly). Refused, as LiteLLM refuses them, are a period of 0, V(Nmo)
+        with N other than 1 and a first reset after the year 9999. A value LiteLLM accepts but cannot schedule
+        (V(30days), V(1month)) resets every day at midnight, and the module warns.
     type: str
   budget_id:
     description:
@@ -97,15 +101,15 @@ options:
     type: str
   rpm_limit:
     description:
-      - Requests per minute.
+      - Requests per minute. At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
     type: int
   tpm_limit:
     description:
-      - Tokens per minute.
+      - Tokens per minute. At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
     type: int
   max_parallel_requests:
     description:
-      - Concurrent requests.
+      - Concurrent requests. At most 2147483647 (LiteLLM stores it in a PostgreSQL integer).
     type: int
   metadata:
     description:
@@ -117,6 +121,8 @@ options:
     description:
       - Lifetime of a new key, for example V(30d). Applied only when the key is created;
         an existing key's expiry is never changed.
+      - Read by LiteLLM as O(budget_duration) is, except that any number of months and V(0s) are
+        accepted; the key must expire before the year 10000.
     type: str
   clear_fields:
     description:
@@ -241,6 +247,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups imp
     TeamDirectory,
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import duration_warnings  # noqa: E402
 
 OPTIONS = dict(key_option_spec(), validate_models={"type": "bool", "default": True})
 
@@ -274,6 +281,8 @@ def run(module):
     errors = validate_key_params(params)
     if errors:
         module.fail("; ".join(errors))
+    for warning in duration_warnings("", params):
+        module.warn(warning)
     records = client.find_keys_by_alias(params["key_alias"])
     if len(records) > 1:
         module.fail(

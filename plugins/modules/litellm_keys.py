@@ -77,19 +77,24 @@ options:
         description: Soft (alerting) budget in USD; not combinable with O(keys[].budget_id).
         type: float
       budget_duration:
-        description: Budget reset period, for example V(30d), V(1h), V(30m), V(10s).
+        description:
+          - Budget reset period, for example V(30d), V(1h), V(30m), V(10s), V(1mo).
+          - Checked as LiteLLM checks it. A number and a unit (V(s), V(m), V(h), V(d), V(w) or V(mo)), or one of
+            V(hourly), V(daily), V(weekly), V(monthly). Refused, as LiteLLM refuses them, are a period of 0, V(Nmo)
+            with N other than 1 and a first reset after the year 9999. A value LiteLLM accepts but cannot schedule
+            (V(30days), V(1month)) resets every day at midnight, and the module warns.
         type: str
       budget_id:
         description: Reusable budget applied to the key.
         type: str
       rpm_limit:
-        description: Requests per minute.
+        description: Requests per minute. At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
         type: int
       tpm_limit:
-        description: Tokens per minute.
+        description: Tokens per minute. At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
         type: int
       max_parallel_requests:
-        description: Concurrent requests.
+        description: Concurrent requests. At most 2147483647 (LiteLLM stores it in a PostgreSQL integer).
         type: int
       metadata:
         description:
@@ -304,6 +309,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups imp
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import is_managed  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import duration_warnings  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import ansible_diff, index_by  # noqa: E402
 
 DELETE_BATCH = 100
@@ -467,6 +473,9 @@ def run(module):
     errors = input_errors(declared)
     if errors:
         module.fail("; ".join(errors))
+    for index, spec in enumerate(declared):
+        for warning in duration_warnings("keys[%s] (%s): " % (index, spec["key_alias"]), spec):
+            module.warn(warning)
     records = list(client.iter_keys())
     by_alias, duplicates = index_by(records, "key_alias")
     declared_aliases = {spec["key_alias"] for spec in declared}

@@ -58,13 +58,22 @@ options:
     description: Alerting budget in USD; LiteLLM requires it to be lower than O(max_budget).
     type: float
   budget_duration:
-    description: Budget reset period, for example V(30d), V(1h), V(30m), V(10s), V(1mo).
+    description:
+      - Budget reset period, for example V(30d), V(1h), V(30m), V(10s), V(1mo).
+      - Checked as LiteLLM checks it. A number and a unit (V(s), V(m), V(h), V(d), V(w) or V(mo)), or one of
+        V(hourly), V(daily), V(weekly), V(monthly). Refused, as LiteLLM refuses them, are a period of 0, V(Nmo)
+        with N other than 1 and a first reset after the year 9999. A value LiteLLM accepts but cannot schedule
+        (V(30days), V(1month)) resets every day at midnight, and the module warns.
     type: str
   rpm_limit:
-    description: Requests per minute for the whole team.
+    description:
+      - Requests per minute for the whole team.
+      - At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
     type: int
   tpm_limit:
-    description: Tokens per minute for the whole team.
+    description:
+      - Tokens per minute for the whole team.
+      - At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
     type: int
   blocked:
     description: Block (V(true)) or unblock (V(false)) every request of the team.
@@ -194,6 +203,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.teams impor
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import (  # noqa: E402
     clear_fields_option,
+    duration_warnings,
     limit_options,
     state_option,
 )
@@ -243,6 +253,8 @@ def run(module):
     errors = validate_team_params(params)
     if errors:
         module.fail("; ".join(errors))
+    for warning in duration_warnings("", params):
+        module.warn(warning)
     plan = TeamPlan(params, find_team(module.client, params["team_id"], params["team_alias"]))
     problem = refusal(module, plan)
     if problem:

@@ -583,6 +583,9 @@ TEAM_CASES = [
 ]
 
 BUDGET_A = P + "budget-a"
+BUDGET_ODD = P + "budget-30days"
+BUDGET_LINKED = P + "budget-linked"
+LINKED_KEY = P + "budget-linked-key"
 BUDGETS_PROBE = "/budget/list"
 BUDGET_ARGS = {
     "budget_id": BUDGET_A,
@@ -642,6 +645,32 @@ BUDGET_CASES = [
         check=expect_budget(BUDGET_A, soft_budget=None),
     ),
     Case("budget info", "litellm_budget_info", {"budget_id": BUDGET_A}, kind="info"),
+    Case(
+        "budget with a duration LiteLLM accepts as it reads it (30days)",
+        "litellm_budget",
+        {"budget_id": BUDGET_ODD, "budget_duration": "30days"},
+        probe=BUDGETS_PROBE,
+        check=expect_budget(BUDGET_ODD, budget_duration="30days"),
+    ),
+    Case(
+        "budget delete refused while keys use it",
+        "litellm_budget",
+        {"budget_id": BUDGET_LINKED, "state": "absent"},
+        kind="error",
+        setup=[
+            post("/budget/new", {"budget_id": BUDGET_LINKED, "max_budget": 5}),
+            post("/key/generate", {"key_alias": LINKED_KEY, "budget_id": BUDGET_LINKED}),
+        ],
+        steps=[True, False],
+        msg=("budget %r is still used by 1 key(s) (%s)" % (BUDGET_LINKED, LINKED_KEY), "detach: true"),
+    ),
+    Case(
+        "budget delete with detach unlinks its keys first",
+        "litellm_budget",
+        {"budget_id": BUDGET_LINKED, "state": "absent", "detach": True},
+        probe=key_probe(LINKED_KEY),
+        check=expect_key(LINKED_KEY, budget_id=None),
+    ),
     Case(
         "budget delete",
         "litellm_budget",
@@ -853,6 +882,51 @@ ERROR_CASES = [
         {"budget_id": P + "eb", "max_budget": -1},
         kind="error",
         msg=("max_budget",),
+    ),
+    Case(
+        "error key max_parallel_requests beyond its integer column",
+        "litellm_key",
+        {"key_alias": P + "e1", "max_parallel_requests": 3000000000},
+        kind="error",
+        msg=(
+            "max_parallel_requests: 3000000000 exceeds the largest value LiteLLM can store",
+            "(2147483647, PostgreSQL integer)",
+        ),
+    ),
+    Case(
+        "error bulk rpm_limit beyond its bigint column",
+        "litellm_keys",
+        {"keys": [{"key_alias": P + "e3"}, {"key_alias": P + "e4", "rpm_limit": 2**63}]},
+        kind="error",
+        msg=("keys[1] (%se4): rpm_limit: 9223372036854775808 exceeds the largest value" % P, "PostgreSQL bigint"),
+    ),
+    Case(
+        "error team tpm_limit beyond its bigint column",
+        "litellm_team",
+        {"team_alias": P + "et", "tpm_limit": 2**63},
+        kind="error",
+        msg=("tpm_limit", "9223372036854775807, PostgreSQL bigint"),
+    ),
+    Case(
+        "error budget max_parallel_requests beyond its integer column",
+        "litellm_budget",
+        {"budget_id": P + "eb", "max_parallel_requests": 2**31},
+        kind="error",
+        msg=("max_parallel_requests", "2147483647, PostgreSQL integer"),
+    ),
+    Case(
+        "error budget duration of months other than 1mo",
+        "litellm_budget",
+        {"budget_id": P + "eb", "budget_duration": "2mo"},
+        kind="error",
+        msg=("budget_duration: invalid duration '2mo'", "1mo"),
+    ),
+    Case(
+        "error key budget_duration of 0",
+        "litellm_key",
+        {"key_alias": P + "e1", "budget_duration": "0d"},
+        kind="error",
+        msg=("budget_duration: invalid duration '0d'", "0 seconds"),
     ),
     Case(
         "error budget bad duration",

@@ -41,6 +41,13 @@ What it guarantees:
                                         team_member_update
   budgets                               budget_management_endpoints.py: new_budget,
                                         update_budget, info_budget, list_budget, delete_budget
+  budget delete: keys' and members'     budget_management_endpoints.py: delete_budget; the
+  budget_id set to null, metadata       foreign keys of litellm-proxy-extras' migrations
+  links left dangling
+  team members' budget, memberships     team_endpoints.py: TeamMemberBudgetHandler,
+                                        get_all_team_memberships; management_helpers/utils.py:
+                                        add_new_member, _resolve_member_budget_id
+  integers beyond their column (500)    proxy/schema.prisma (Int = int4, BigInt = int8)
   model list                            proxy_server.py: model_list
   ====================================  =====================================================
 

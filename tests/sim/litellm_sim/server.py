@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .errors import ApiError
+from .errors import ApiError, PlainText
 from .state import Simulator
 from .validation import RequestInvalid
 
@@ -188,9 +188,10 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self._send(404, {"detail": "Not Found"})
 
     def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
+        plain = isinstance(payload, PlainText)
+        data = payload.encode() if plain else json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/plain; charset=utf-8" if plain else "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -170,3 +170,104 @@ def test_writes_are_counted_whatever_their_outcome(call, server):
     call("GET", "/key/list")
     stats = api(server.url, None, "GET", "/_sim/stats")[1]
     assert (stats["writes"], stats["requests"]) == (2, 3)
+
+
+# Budgets and what uses them ----------------------------------------------------------------
+
+
+def ok(call, method, path, body=None):
+    status, answer = call(method, path, body)
+    assert status == 200, answer
+    return answer
+
+
+def test_budget_delete_unlinks_keys_and_memberships_and_leaves_team_metadata_dangling(call):
+    """delete_budget is a plain delete: the foreign keys set the keys' and memberships' budget_id
+    to null (ON DELETE SET NULL); a team's metadata.team_member_budget_id keeps naming it."""
+    ok(call, "POST", "/budget/new", {"budget_id": "b1"})
+    ok(call, "POST", "/key/generate", {"key_alias": "k1", "budget_id": "b1"})
+    team = ok(call, "POST", "/team/new", {"team_alias": "tm", "team_member_rpm_limit": 7})
+    member_budget = team["metadata"]["team_member_budget_id"]
+    assert member_budget.startswith("team-tm-budget-")
+    assert ok(call, "POST", "/budget/delete", {"id": "b1"})["budget_id"] == "b1"
+    assert ok(call, "POST", "/budget/delete", {"id": "b1"}) is None
+    keys = ok(call, "GET", "/key/list?return_full_object=true")["keys"]
+    assert [key["budget_id"] for key in keys] == [None]
+    [listed] = ok(call, "GET", "/team/list")
+    assert [m["budget_id"] for m in listed["team_memberships"]] == [member_budget]
+    ok(call, "POST", "/budget/delete", {"id": member_budget})
+    [listed] = ok(call, "GET", "/team/list")
+    assert listed["metadata"]["team_member_budget_id"] == member_budget
+    assert [m["budget_id"] for m in listed["team_memberships"]] == [None]
+    ok(call, "POST", "/team/member_add", {"team_id": team["team_id"], "member": {"user_id": "late", "role": "user"}})
+    info = ok(call, "GET", "/team/info?team_id=" + team["team_id"])
+    assert {m["user_id"]: m["budget_id"] for m in info["team_memberships"]}["late"] is None
+
+
+def test_team_member_budget_links_every_member_and_update_writes_into_it(call):
+    team = ok(
+        call,
+        "POST",
+        "/team/new",
+        {"team_alias": "tm", "team_member_budget": 3, "members_with_roles": [{"user_id": "u1", "role": "user"}]},
+    )
+    budget_id = team["metadata"]["team_member_budget_id"]
+    info = ok(call, "GET", "/team/info?team_id=" + team["team_id"])
+    assert {m["user_id"]: m["budget_id"] for m in info["team_memberships"]} == {
+        "u1": budget_id,
+        "default_user_id": budget_id,
+    }
+    assert info["team_memberships"][0]["litellm_budget_table"]["max_budget"] == 3
+    ok(call, "POST", "/team/update", {"team_id": team["team_id"], "team_member_budget": 4})
+    [budget] = ok(call, "POST", "/budget/info", {"budgets": [budget_id]})
+    assert budget["max_budget"] == 4
+    ok(call, "POST", "/team/delete", {"team_ids": [team["team_id"]]})
+    assert ok(call, "POST", "/budget/info", {"budgets": [budget_id]})[0]["budget_id"] == budget_id
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fragment"),
+    [
+        ("/key/generate", {"max_parallel_requests": 2**31}, 'value "2147483648" is out of range for type integer'),
+        ("/key/generate", {"rpm_limit": 2**63}, "does not fit into a 64 bit signed integer"),
+        ("/team/new", {"tpm_limit": 2**63}, "does not fit into a 64 bit signed integer"),
+        ("/team/new", {"team_member_rpm_limit": 2**64}, "does not fit into a 64 bit signed integer"),
+    ],
+)
+def test_integers_beyond_their_column_fail_in_the_database(call, path, body, fragment):
+    status, answer = call("POST", path, body)
+    assert status == 500
+    assert fragment in answer["error"]["message"]
+    assert call("POST", path, dict.fromkeys(body, 2**31 - 1))[0] == 200
+
+
+def test_budget_endpoints_answer_a_bare_500_to_a_database_error(server, call):
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    request = urllib.request.Request(
+        server.url + "/budget/new",
+        data=b'{"budget_id": "b", "max_parallel_requests": 2147483648}',
+        method="POST",
+        headers={"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as failure:
+        urllib.request.urlopen(request, timeout=10)
+    assert failure.value.code == 500
+    assert failure.value.headers["Content-Type"].startswith("text/plain")
+    assert failure.value.read() == b"Internal Server Error"
+    assert call("POST", "/budget/new", {"budget_id": "b", "max_parallel_requests": 2**31 - 1})[0] == 200
+
+
+def test_key_update_beyond_a_column_is_update_key_fns_400(call):
+    ok(call, "POST", "/key/generate", {"key_alias": "k1"})
+    status, answer = call("POST", "/key/update", {"key_alias": "k1", "tpm_limit": 2**63})
+    assert status == 400
+    assert answer["error"]["type"] == "auth_error"
+    assert answer["error"]["message"].startswith("Authentication Error, A number used in the query")
+
+
+def test_a_key_duration_past_the_year_9999_is_generate_key_fns_500(call):
+    status, answer = call("POST", "/key/generate", {"duration": "999999999999s"})
+    assert status == 500
+    assert answer["error"]["type"] == "internal_server_error"

@@ -249,3 +249,79 @@ def test_bulk_failure_before_writes_keeps_the_result_shape(run, sim):
     assert "listed more than once: a" in result["msg"]
     assert result["created"] == [] and result["api_keys"] == {}
     assert writes(sim) == 0
+
+
+# Budget deletion while keys or teams use the budget ----------------------------------------
+
+
+def test_budget_delete_is_refused_while_keys_use_it_in_check_mode_too(run, sim):
+    run("litellm_budget", budget_id="shared", max_budget=5)
+    run("litellm_key", key_alias="batch-1", budget_id="shared")
+    run("litellm_key", key_alias="batch-2", budget_id="shared")
+    before = writes(sim)
+    for check in (True, False):
+        result = run("litellm_budget", check_mode=check, budget_id="shared", state="absent")
+        assert result["failed"] is True
+        assert "budget 'shared' is still used by 2 key(s) (batch-1, batch-2)" in result["msg"]
+        assert "detach: true" in result["msg"]
+    assert writes(sim) == before
+    assert run("litellm_budget_info", budget_id="shared")["budgets"]
+
+
+def test_budget_delete_with_detach_unlinks_the_keys_first(run, sim):
+    run("litellm_budget", budget_id="shared", max_budget=5)
+    run("litellm_key", key_alias="batch-1", budget_id="shared")
+    before = writes(sim)
+    predicted = run("litellm_budget", check_mode=True, budget_id="shared", state="absent", detach=True)
+    assert writes(sim) == before
+    assert (predicted["changed"], predicted["changes"], predicted["detached_keys"]) == (True, ["state"], ["batch-1"])
+    assert predicted["diff"]["before"]["keys"] == ["batch-1"] and predicted["diff"]["after"] == {}
+    applied = run("litellm_budget", budget_id="shared", state="absent", detach=True)
+    assert (applied["changed"], applied["detached_keys"]) == (True, ["batch-1"])
+    assert writes(sim) - before == 2  # the key update, then the delete
+    key = run("litellm_key_info", key_alias="batch-1")["keys"][0]
+    assert key["budget_id"] is None
+    again = run("litellm_budget", budget_id="shared", state="absent", detach=True)
+    assert (again["changed"], again["detached_keys"]) == (False, [])
+
+
+def test_budget_delete_is_refused_while_a_team_uses_it_even_with_detach(run, sim):
+    status, team = api(sim.url, MASTER_KEY, "POST", "/team/new", {"team_alias": "squad", "team_member_budget": 2})
+    assert status == 200
+    budget_id = team["metadata"]["team_member_budget_id"]
+    before = writes(sim)
+    for detach in (False, True):
+        result = run("litellm_budget", budget_id=budget_id, state="absent", detach=detach)
+        assert result["failed"] is True
+        assert "1 team(s) (squad: its members' budget and the budget of 1 member(s))" in result["msg"]
+    assert writes(sim) == before
+
+
+# Limits and durations as LiteLLM takes them -----------------------------------------------
+
+
+def test_limit_beyond_its_column_fails_before_any_request(run, sim):
+    result = run("litellm_key", key_alias="big", max_parallel_requests=3000000000)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "max_parallel_requests: 3000000000 exceeds the largest value LiteLLM can store (2147483647, PostgreSQL integer)"
+    )
+    assert api(sim.url, None, "GET", "/_sim/stats")[1]["requests"] == 0
+
+
+def test_bulk_limit_beyond_its_column_names_the_entry(run):
+    result = run("litellm_keys", keys=[{"key_alias": "a"}, {"key_alias": "b", "rpm_limit": 2**63}])
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "keys[1] (b): rpm_limit: 9223372036854775808 exceeds the largest value LiteLLM can store "
+        "(9223372036854775807, PostgreSQL bigint)"
+    )
+
+
+def test_durations_litellm_accepts_but_resets_daily_are_applied_with_a_warning(run):
+    result = run("litellm_budget", budget_id="odd", max_budget=1, budget_duration="30days")
+    assert result["changed"] is True and "failed" not in result
+    warnings = json.dumps(result["warnings"])  # ansible-core returns them as structured events
+    assert "budget_duration: LiteLLM accepts '30days'" in warnings and "every day at midnight" in warnings
+    result = run("litellm_team", team_alias="odd", budget_duration="1month")
+    assert result["changed"] is True and "LiteLLM accepts '1month'" in json.dumps(result["warnings"])
