@@ -13,7 +13,10 @@ import math
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import MANAGED_MARKER_KEY
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import (
+    MANAGED_KEYS_KEY,
+    MANAGED_MARKER_KEY,
+)
 
 # litellm_core_utils/duration_parser.py: duration_in_seconds accepts these units and words.
 DURATION_RE = re.compile(r"^[1-9][0-9]*(s|m|h|d|w|mo)$")
@@ -81,4 +84,9 @@ def metadata_errors(prefix: str, params: Mapping[str, Any]) -> List[str]:
     metadata = params.get("metadata") or {}
     if MANAGED_MARKER_KEY in metadata:
         return ["%smetadata: key %r is reserved for the collection's ownership marker" % (prefix, MANAGED_MARKER_KEY)]
+    if MANAGED_KEYS_KEY in metadata:
+        return [
+            "%smetadata: key %r is reserved: the collection records there which metadata keys it manages"
+            % (prefix, MANAGED_KEYS_KEY)
+        ]
     return []
