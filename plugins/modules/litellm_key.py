@@ -113,9 +113,14 @@ options:
     type: int
   metadata:
     description:
-      - Free-form metadata. Compared as a whole, ignoring the keys LiteLLM writes into
-        metadata itself (for example C(model_rpm_limit), C(tags), C(guardrails)), which are kept
-        on update.
+      - Free-form metadata. The keys you declare are compared and written; a key you declared
+        before and no longer declare is removed; keys another tool or person added, and the keys
+        LiteLLM writes into metadata itself (for example C(model_rpm_limit), C(tags),
+        C(guardrails)), are kept and never cause a change.
+      - The declared keys are recorded in the metadata key C(llmops_metadata_keys), which (like
+        C(llmops_managed_by)) you cannot declare. The first run that declares metadata on a key
+        that has no such record writes it once.
+      - O(clear_fields=[metadata]) removes every key but LiteLLM's own.
     type: dict
   duration:
     description:
@@ -232,7 +237,7 @@ error:
   description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
   returned: when an API call failed (C(status) and C(body) when the server answered)
   type: dict
-  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
+  sample: {method: GET, url: "http://127.0.0.1:4000/key/list", status: 401}
 """
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.keys import (  # noqa: E402

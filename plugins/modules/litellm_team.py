@@ -14,6 +14,9 @@ description:
     flag, metadata and members with their roles.
   - The team is identified by O(team_id) when given, else by O(team_alias). LiteLLM does not
     enforce unique team aliases, so an alias shared by several teams is refused.
+  - The team is looked up with one filtered C(/v2/team/list) query. When LiteLLM cannot list a
+    stored team (it answers HTTP 500 for a team that fails its own validation, where C(/team/list)
+    silently leaves it out) the task fails and writes nothing, rather than create a duplicate.
   - Only the options you set are compared; spend, reset times and the limits LiteLLM folds into
     metadata never cause a change.
 author:
@@ -80,7 +83,13 @@ options:
     type: bool
   metadata:
     description:
-      - Free-form metadata, compared as a whole without the keys LiteLLM writes itself.
+      - Free-form metadata. The keys you declare are compared and written; a key you declared
+        before and no longer declare is removed; keys another tool or person added, and the keys
+        LiteLLM writes itself, are kept and never cause a change.
+      - The declared keys are recorded in the metadata key C(llmops_metadata_keys), which (like
+        C(llmops_managed_by)) you cannot declare. The first run that declares metadata on a team
+        that has no such record writes it once.
+      - O(clear_fields=[metadata]) removes every key but LiteLLM's own.
     type: dict
   members:
     description:
@@ -187,7 +196,7 @@ error:
   description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
   returned: when an API call failed (C(status) and C(body) when the server answered)
   type: dict
-  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
+  sample: {method: GET, url: "http://127.0.0.1:4000/v2/team/list?page=1&page_size=100", status: 401}
 """
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups import (  # noqa: E402
@@ -235,7 +244,10 @@ OPTIONS = {
 def refusal(module, plan):
     """Why the plan must not be applied, found with reads only; None when it may."""
     if plan.action == "delete" and not module.params["force"]:
-        key_count = module.client.count_team_keys(plan.record["team_id"])
+        # /v2/team/list answers each team's key count; a record from elsewhere needs one more read.
+        key_count = plan.record.get("keys_count")
+        if key_count is None:
+            key_count = module.client.count_team_keys(plan.record["team_id"])
         if key_count:
             return (
                 "team %s (%s) still has %s key(s), which LiteLLM would delete with it; delete or move them first, "

@@ -15,7 +15,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import MANAGED_MARKER_KEY
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import (
+    MANAGED_KEYS_KEY,
+    MANAGED_MARKER_KEY,
+)
 
 # Durations -------------------------------------------------------------------------------
 #
@@ -242,4 +245,9 @@ def metadata_errors(prefix: str, params: Mapping[str, Any]) -> List[str]:
     metadata = params.get("metadata") or {}
     if MANAGED_MARKER_KEY in metadata:
         return ["%smetadata: key %r is reserved for the collection's ownership marker" % (prefix, MANAGED_MARKER_KEY)]
+    if MANAGED_KEYS_KEY in metadata:
+        return [
+            "%smetadata: key %r is reserved: the collection records there which metadata keys it manages"
+            % (prefix, MANAGED_KEYS_KEY)
+        ]
     return []

@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -30,15 +31,19 @@ from litellm.constants import (
 from litellm.litellm_core_utils.duration_parser import duration_in_seconds
 from litellm.proxy._types import (
     CommonProxyErrors,
+    LiteLLM_DeletedTeamTable,
     LiteLLM_ManagementEndpoint_MetadataFields,
     LiteLLM_ManagementEndpoint_MetadataFields_Premium,
     LiteLLM_Reserved_Metadata_Fields,
+    TeamListResponseObject,
 )
 from litellm.proxy.common_utils.timezone_utils import budget_duration_error, get_budget_reset_time
 from litellm.secret_managers.base_secret_manager import raise_if_unsafe_secret_name
+from litellm.types.proxy.management_endpoints.team_endpoints import TeamListItem, TeamListResponse
+from pydantic import ValidationError
 
 from .errors import ApiError, PlainText, handled_http_exception, proxy_exception, raw_http_exception
-from .validation import validate, validate_query
+from .validation import RequestInvalid, validate, validate_query
 
 DEFAULT_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "claude-3-5-haiku", "text-embedding-3-small")
 DEFAULT_WILDCARDS = ("openai/*",)
@@ -101,7 +106,23 @@ TEAM_COLUMNS = frozenset(
         "policies",
     ]
 )
+# Raw team rows /_sim/seed may also set: a member list as an older LiteLLM (or a hand-edited
+# database) could have left it, which LiteLLM's own team models then refuse.
+TEAM_SEED_COLUMNS = TEAM_COLUMNS | frozenset(["members_with_roles", "members", "admins", "spend", "created_at"])
 TEAM_SYSTEM_METADATA_KEYS = ("team_member_budget_id",)
+# team_endpoints.py: list_team_v2 (valid_sort_columns).
+TEAM_SORT_COLUMNS = ("team_id", "team_alias", "created_at")
+# proxy_server.py: otel_unhandled_exception_handler (an exception an endpoint did not handle).
+UNHANDLED_EXCEPTION_BODY = {"error": {"message": "Internal server error", "type": "internal_server_error"}}
+# db/exception_handler.py: PrismaDBExceptionHandler.service_unavailable_proxy_exception.
+DB_UNAVAILABLE_BODY = {
+    "error": {
+        "message": "Service Unavailable, the authentication database is temporarily unreachable. Please retry shortly.",
+        "type": "no_db_connection",
+        "param": "None",
+        "code": "503",
+    }
+}
 BUDGET_COLUMNS = (
     "budget_id",
     "max_budget",
@@ -231,6 +252,8 @@ class Simulator:
             self.keys: dict[str, dict[str, Any]] = {}
             self.deleted_keys: list[dict[str, Any]] = []
             self.teams: dict[str, dict[str, Any]] = {}
+            self.deleted_teams: list[dict[str, Any]] = []
+            self.faults: list[dict[str, Any]] = []
             self.budgets: dict[str, dict[str, Any]] = {}
             # LiteLLM_TeamMembership rows by (team_id, user_id): a member's spend and budget in a team.
             self.memberships: dict[tuple[str, str], dict[str, Any]] = {}
@@ -288,10 +311,80 @@ class Simulator:
             team_ids = []
             for raw in body.get("teams", []):
                 row = self._new_team_row(team_id=raw.get("team_id") or str(uuid.uuid4()))
-                row.update({name: value for name, value in raw.items() if name in TEAM_COLUMNS})
+                row.update({name: value for name, value in raw.items() if name in TEAM_SEED_COLUMNS})
                 self.teams[row["team_id"]] = row
                 team_ids.append(row["team_id"])
             return {"tokens": tokens, "team_ids": team_ids}
+
+    def add_faults(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``{"path", "method"?, "match"?, "status"?, "delay"?, "applied"?, "count"?, "body"?}``, or
+        ``{"faults": [...]}`` to replace the list (``[]`` clears it). See ``take_fault``."""
+        with self.lock:
+            if "faults" in body:
+                self.faults = []
+                entries = list(body["faults"])
+            else:
+                entries = [body]
+            for entry in entries:
+                if not entry.get("path"):
+                    raise ValueError("a fault needs a path")
+                fault = {
+                    "path": entry["path"],
+                    "method": entry.get("method"),
+                    "match": dict(entry.get("match") or {}),
+                    "status": entry.get("status"),
+                    "delay": float(entry.get("delay") or 0),
+                    "applied": bool(entry.get("applied")),
+                    "count": int(entry.get("count", 1)),
+                    "body": entry.get("body"),
+                    "served": 0,
+                }
+                if fault["status"] is None and not fault["applied"]:
+                    fault["status"] = 503
+                self.faults.append(fault)
+            return self.faults_snapshot()
+
+    def faults_snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {"faults": copy.deepcopy(self.faults)}
+
+    def take_fault(self, method: str, route: str, query: Mapping[str, str], body: Any) -> dict[str, Any] | None:
+        """The first armed fault matching the request, its count decremented, or None.
+
+        A fault answers ``status`` (default 503) after ``delay`` seconds without handling the
+        request; with ``applied`` the request is handled first, then its answer is replaced by
+        ``status`` (when set) after ``delay`` seconds: the write happened, its answer was lost.
+        ``match`` holds body (or query) fields the request must carry with these values.
+        """
+        fields = dict(query)
+        if isinstance(body, Mapping):
+            fields.update(body)
+        with self.lock:
+            for fault in self.faults:
+                if fault["count"] <= 0 or fault["path"] != route:
+                    continue
+                if fault["method"] and fault["method"].upper() != method:
+                    continue
+                if any(fields.get(name) != value for name, value in fault["match"].items()):
+                    continue
+                fault["count"] -= 1
+                fault["served"] += 1
+                return dict(fault)
+        return None
+
+    @staticmethod
+    def fault_answer(fault: Mapping[str, Any]) -> tuple[int, Any]:
+        """What a faulted request gets: LiteLLM's own body for 500 and 503, a gateway's text otherwise."""
+        if fault.get("delay"):
+            time.sleep(fault["delay"])
+        status = int(fault["status"])
+        if fault.get("body") is not None:
+            return status, fault["body"]
+        if status == 503:
+            return status, DB_UNAVAILABLE_BODY
+        if status == 500:
+            return status, UNHANDLED_EXCEPTION_BODY
+        return status, f"<html><body><h1>{status} Gateway error</h1></body></html>"
 
     # Auth --------------------------------------------------------------------------------
 
@@ -1192,7 +1285,17 @@ class Simulator:
             for token in [token for token, row in self.keys.items() if row.get("team_id") in data.team_ids]:
                 self._archive_key(token)
             for team_id in data.team_ids:
-                del self.teams[team_id]
+                row = self.teams.pop(team_id)
+                self.deleted_teams.append(
+                    dict(
+                        row,
+                        id=str(uuid.uuid4()),
+                        deleted_at=now_iso(),
+                        deleted_by=LITELLM_PROXY_ADMIN_NAME,
+                        deleted_by_api_key=None,
+                        litellm_changed_by=None,
+                    )
+                )
             for key in [key for key in self.memberships if key[0] in data.team_ids]:
                 del self.memberships[key]
             return 200, {"deleted_teams": data.team_ids}
@@ -1221,8 +1324,12 @@ class Simulator:
             }
 
     def team_list_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
-        """team_endpoints.py: list_team (every team, unpaginated, each with its keys, sorted by
-        team_alias; ``user_id`` and ``organization_id`` filters)."""
+        """team_endpoints.py: list_team, _authorize_and_filter_teams (every team, unpaginated, each
+        with its keys, sorted by team_alias; ``user_id`` and ``organization_id`` filters).
+
+        Reproduces: a team whose row fails LiteLLM's TeamListResponseObject validation (a member
+        without user_id and user_email, say) is logged and silently left out of the answer.
+        """
         with self.lock:
             teams = list(self.teams.values())
             user_id = query.get("user_id")
@@ -1236,9 +1343,118 @@ class Simulator:
                 entry = copy.deepcopy(team)
                 entry["team_memberships"] = self._team_memberships(team["team_id"])
                 entry["keys"] = [copy.deepcopy(k) for k in self.keys.values() if k.get("team_id") == team["team_id"]]
+                try:
+                    TeamListResponseObject(**entry)
+                except ValidationError:
+                    continue
                 result.append(entry)
             result.sort(key=lambda team: team.get("team_alias") or "")
             return 200, result
+
+    def _user_team_ids(self, user_id: str) -> list[str] | None:
+        """The teams a user belongs to (LiteLLM_UserTable.teams), None for an unknown user. The
+        simulator has no user table: a user exists once a team lists them or a key names them."""
+        teams = [
+            team_id
+            for team_id, team in self.teams.items()
+            if any(member.get("user_id") == user_id for member in team["members_with_roles"])
+        ]
+        if teams or any(key.get("user_id") == user_id for key in self.keys.values()):
+            return teams
+        return None
+
+    def team_list_v2_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """team_endpoints.py: list_team_v2, _build_team_list_where_conditions,
+        _get_keys_count_by_team, _convert_teams_to_response_models.
+
+        Reproduces: ``page`` >= 1 and 1 <= ``page_size`` <= 100 (default 10, 422 outside),
+        ``team_id`` exact, ``team_alias`` a case-insensitive substring, ``search`` (team_id exact,
+        or a prefix with ``search_team_id_match=prefix``, or alias substring), ``organization_id``,
+        ``user_id`` (404 for an unknown user, an empty page for one without teams, 404 when
+        ``team_id`` is not one of theirs), ``status`` (only ``deleted``: 400 otherwise, then the
+        deleted-team archive), ``sort_by`` team_id / team_alias / created_at with ``sort_order``
+        (anything else: created_at descending), each team as TeamListItem with ``members_count``
+        and ``keys_count``, ``{"teams", "total", "page", "page_size", "total_pages"}``, and a
+        stored team LiteLLM's model refuses turning the whole answer into a 500.
+        """
+        page = validate_query("page", query.get("page"), 1, 1)
+        page_size = validate_query("page_size", query.get("page_size"), 10, 1, 100)
+        match_mode = query.get("search_team_id_match", "exact")
+        if match_mode not in ("exact", "prefix"):
+            raise RequestInvalid(
+                [
+                    {
+                        "type": "literal_error",
+                        "loc": ["query", "search_team_id_match"],
+                        "msg": "Input should be 'exact' or 'prefix'",
+                    }
+                ]
+            )
+        status = query.get("status")
+        with self.lock:
+            if status is not None and status != "deleted":
+                raise raw_http_exception(400, {"error": "Invalid status value. Currently only 'deleted' is supported."})
+            deleted = status == "deleted"
+            rows = list(self.deleted_teams if deleted else self.teams.values())
+            team_id = query.get("team_id")
+            if team_id:
+                rows = [row for row in rows if row["team_id"] == team_id]
+            alias = query.get("team_alias")
+            if alias:
+                rows = [row for row in rows if alias.lower() in (row.get("team_alias") or "").lower()]
+            search = query.get("search")
+            if search:
+                rows = [
+                    row
+                    for row in rows
+                    if (row["team_id"].startswith(search) if match_mode == "prefix" else row["team_id"] == search)
+                    or search.lower() in (row.get("team_alias") or "").lower()
+                ]
+            organization_id = query.get("organization_id")
+            if organization_id:
+                rows = [row for row in rows if row.get("organization_id") == organization_id]
+            user_id = query.get("user_id")
+            if user_id:
+                user_teams = self._user_team_ids(user_id)
+                if user_teams is None:
+                    raise raw_http_exception(404, {"error": f"User not found, passed user_id={user_id}"})
+                if deleted:
+                    rows = [row for row in rows if user_id in (row.get("members") or [])]
+                elif not user_teams:
+                    return 200, {"teams": [], "total": 0, "page": page, "page_size": page_size, "total_pages": 0}
+                elif team_id:
+                    if team_id not in user_teams:
+                        raise raw_http_exception(404, {"error": f"User is not a member of team_id={team_id}"})
+                else:
+                    rows = [row for row in rows if row["team_id"] in user_teams]
+            sort_by = query.get("sort_by")
+            if sort_by in TEAM_SORT_COLUMNS:
+                descending = query.get("sort_order", "asc").lower() == "desc"
+                column = sort_by
+            else:
+                descending, column = True, "created_at"
+            # PostgreSQL puts NULLs last ascending, first descending.
+            rows.sort(key=lambda row: (row.get(column) is None, row.get(column) or ""), reverse=descending)
+            total = len(rows)
+            chosen = rows[(page - 1) * page_size : page * page_size]
+            try:
+                if deleted:
+                    teams = [LiteLLM_DeletedTeamTable.model_validate(copy.deepcopy(row)) for row in chosen]
+                else:
+                    teams = [
+                        TeamListItem(
+                            **copy.deepcopy(row),
+                            members_count=len(row.get("members_with_roles") or []),
+                            keys_count=sum(1 for key in self.keys.values() if key.get("team_id") == row["team_id"]),
+                        )
+                        for row in chosen
+                    ]
+            except ValidationError:
+                raise ApiError(500, UNHANDLED_EXCEPTION_BODY) from None
+            response = TeamListResponse(
+                teams=teams, total=total, page=page, page_size=page_size, total_pages=-(-total // page_size)
+            )
+            return 200, response.model_dump(mode="json")
 
     def team_member_add_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
         """team_endpoints.py: team_member_add, team_call_validation_checks,

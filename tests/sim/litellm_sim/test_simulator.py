@@ -271,3 +271,105 @@ def test_a_key_duration_past_the_year_9999_is_generate_key_fns_500(call):
     status, answer = call("POST", "/key/generate", {"duration": "999999999999s"})
     assert status == 500
     assert answer["error"]["type"] == "internal_server_error"
+
+
+def test_v2_team_list_pages_and_fields_are_litellms(call):
+    for index in range(12):
+        call("POST", "/team/new", {"team_alias": f"t{index:02d}", "team_id": f"id-{index:02d}"})
+    call("POST", "/key/generate", {"key_alias": "k", "team_id": "id-03"})
+    status, first = call("GET", "/v2/team/list")
+    assert status == 200
+    assert {name: first[name] for name in ("total", "page", "page_size", "total_pages")} == {
+        "total": 12,
+        "page": 1,
+        "page_size": 10,
+        "total_pages": 2,
+    }
+    # Default order: newest first (created_at descending).
+    assert first["teams"][0]["team_id"] == "id-11"
+    status, page = call("GET", "/v2/team/list?page=2&page_size=5&sort_by=team_id&sort_order=asc")
+    assert [team["team_id"] for team in page["teams"]] == [f"id-{index:02d}" for index in range(5, 10)]
+    third = call("GET", "/v2/team/list?team_id=id-03")[1]["teams"][0]
+    assert (third["keys_count"], third["members_count"]) == (1, 1)
+    assert set(third) >= {"members_with_roles", "metadata", "access_group_models", "litellm_model_table", "spend"}
+    assert "keys" not in third and "team_memberships" not in third
+
+
+def test_v2_team_list_filters(call):
+    call("POST", "/team/new", {"team_alias": "Support", "team_id": "s1"})
+    call("POST", "/team/new", {"team_alias": "support-eu", "team_id": "s2"})
+    call("POST", "/team/new", {"team_alias": "other", "team_id": "support"})
+    aliases = [team["team_alias"] for team in call("GET", "/v2/team/list?team_alias=SUPP&sort_by=team_id")[1]["teams"]]
+    assert aliases == ["Support", "support-eu"]
+    found = call("GET", "/v2/team/list?search=support&sort_by=team_id")[1]["teams"]
+    assert [team["team_id"] for team in found] == ["s1", "s2", "support"]
+    assert call("GET", "/v2/team/list?search=s&search_team_id_match=prefix")[1]["total"] == 3
+    assert call("GET", "/v2/team/list?team_id=s")[1]["total"] == 0
+
+
+def test_v2_team_list_refusals(call):
+    assert call("GET", "/v2/team/list?page_size=101")[0] == 422
+    assert call("GET", "/v2/team/list?page=0")[0] == 422
+    assert call("GET", "/v2/team/list?search_team_id_match=fuzzy")[0] == 422
+    assert call("GET", "/v2/team/list?team_alia=x")[0] == 422
+    assert call("GET", "/v2/team/list?status=active") == (
+        400,
+        {"detail": {"error": "Invalid status value. Currently only 'deleted' is supported."}},
+    )
+    assert call("GET", "/v2/team/list?user_id=nobody")[0] == 404
+
+
+def test_v2_team_list_user_filter_and_deleted_teams(call):
+    call(
+        "POST",
+        "/team/new",
+        {"team_alias": "a", "team_id": "a", "members_with_roles": [{"user_id": "u", "role": "user"}]},
+    )
+    call("POST", "/team/new", {"team_alias": "b", "team_id": "b"})
+    assert [team["team_id"] for team in call("GET", "/v2/team/list?user_id=u")[1]["teams"]] == ["a"]
+    assert call("GET", "/v2/team/list?user_id=u&team_id=b")[0] == 404
+    call("POST", "/team/delete", {"team_ids": ["b"]})
+    deleted = call("GET", "/v2/team/list?status=deleted")[1]
+    assert [team["team_id"] for team in deleted["teams"]] == ["b"] and deleted["teams"][0]["deleted_at"]
+
+
+def test_a_team_litellm_cannot_validate_vanishes_from_team_list_and_fails_v2(call, server):
+    call("POST", "/team/new", {"team_alias": "good"})
+    broken = [{"user_id": None, "user_email": None, "role": "user"}]
+    api(server.url, None, "POST", "/_sim/seed", {"teams": [{"team_alias": "broken", "members_with_roles": broken}]})
+    assert [team["team_alias"] for team in call("GET", "/team/list")[1]] == ["good"]
+    assert call("GET", "/v2/team/list") == (
+        500,
+        {"error": {"message": "Internal server error", "type": "internal_server_error"}},
+    )
+    assert call("GET", "/v2/team/list?team_alias=good")[1]["total"] == 1
+
+
+def test_faults_answer_instead_of_the_endpoint_then_stop(call, server):
+    api(server.url, None, "POST", "/_sim/faults", {"path": "/key/generate", "status": 503, "count": 2})
+    assert call("POST", "/key/generate", {"key_alias": "f"})[1]["error"]["type"] == "no_db_connection"
+    assert call("POST", "/key/generate", {"key_alias": "f"})[0] == 503
+    assert call("GET", "/key/list?key_alias=f")[1]["total_count"] == 0
+    assert call("POST", "/key/generate", {"key_alias": "f"})[0] == 200
+    faults = api(server.url, None, "GET", "/_sim/faults")[1]["faults"]
+    assert [(fault["served"], fault["count"]) for fault in faults] == [(2, 0)]
+
+
+def test_an_applied_fault_writes_then_loses_the_answer(call, server):
+    fault = {"path": "/key/generate", "status": 504, "applied": True, "match": {"key_alias": "b"}}
+    api(server.url, None, "POST", "/_sim/faults", fault)
+    assert call("POST", "/key/generate", {"key_alias": "a"})[0] == 200
+    status, _body = call("POST", "/key/generate", {"key_alias": "b"})
+    assert status == 504
+    assert call("GET", "/key/list?key_alias=b")[1]["total_count"] == 1
+
+
+def test_a_delayed_fault_outlasts_a_client_timeout(server):
+    import urllib.request  # noqa: PLC0415
+
+    api(server.url, None, "POST", "/_sim/reset", {})
+    api(server.url, None, "POST", "/_sim/faults", {"path": "/key/list", "delay": 0.5, "status": 504})
+    request = urllib.request.Request(server.url + "/key/list", headers={"Authorization": f"Bearer {MASTER_KEY}"})
+    with pytest.raises(OSError):
+        urllib.request.urlopen(request, timeout=0.2)  # noqa: S310 - loopback simulator
+    assert api(server.url, None, "POST", "/_sim/faults", {"faults": []})[1] == {"faults": []}

@@ -325,3 +325,109 @@ def test_durations_litellm_accepts_but_resets_daily_are_applied_with_a_warning(r
     assert "budget_duration: LiteLLM accepts '30days'" in warnings and "every day at midnight" in warnings
     result = run("litellm_team", team_alias="odd", budget_duration="1month")
     assert result["changed"] is True and "LiteLLM accepts '1month'" in json.dumps(result["warnings"])
+
+
+def fault(sim, **values):
+    assert api(sim.url, None, "POST", "/_sim/faults", values)[0] == 200
+
+
+def route_count(sim, route) -> int:
+    return api(sim.url, None, "GET", "/_sim/stats")[1]["by_route"].get(route, 0)
+
+
+def test_bulk_transient_failures_are_retried_and_succeed(run, sim):
+    fault(sim, path="/key/generate", status=503, count=2)
+    fault(sim, path="/key/generate", status=504, applied=True, match={"key_alias": "b"})
+    keys_declared = [{"key_alias": "a"}, {"key_alias": "b", "key": "sk-unit-bulk-value-0002"}, {"key_alias": "c"}]
+    result = run("litellm_keys", keys=keys_declared, retry_delay=0)
+    assert "failed" not in result, result
+    assert result["created"] == ["a", "b", "c"] and sorted(result["api_keys"]) == ["a", "c"]
+    # a: two 503s then created; b: created, answer lost, found by a look-up; c: created.
+    assert route_count(sim, "POST /key/generate") == 5
+    again = run("litellm_keys", keys=keys_declared, retry_delay=0)
+    assert again["changed"] is False and again["unchanged"] == 3
+
+
+def test_bulk_persistent_failure_lists_only_what_was_done(run, sim):
+    run("litellm_keys", keys=[{"key_alias": "old", "max_budget": 1}, {"key_alias": "gone"}])
+    before = writes(sim)
+    fault(sim, path="/key/generate", status=503, count=100, match={"key_alias": "second"})
+    result = run(
+        "litellm_keys",
+        keys=[
+            {"key_alias": "old", "max_budget": 2},
+            {"key_alias": "first"},
+            {"key_alias": "second"},
+            {"key_alias": "third"},
+            {"key_alias": "gone", "state": "absent"},
+        ],
+        retry_delay=0,
+    )
+    assert result["failed"] is True
+    assert result["msg"].startswith("key 'second': POST ") and "HTTP 503" in result["msg"]
+    assert "Gave up after 4 attempts" in result["msg"]
+    assert result["error"]["status"] == 503
+    assert (result["updated"], result["created"], result["deleted"]) == (["old"], ["first"], [])
+    assert sorted(result["changes"]) == ["first", "old"] and list(result["api_keys"]) == ["first"]
+    assert result["changed"] is True and "diff" not in result
+    # old updated, first created, second tried four times; third and the deletion never sent.
+    assert writes(sim) - before == 6
+    aliases = sorted(
+        key["key_alias"] for key in api(sim.url, MASTER_KEY, "GET", "/key/list?return_full_object=true")[1]["keys"]
+    )
+    assert aliases == ["first", "gone", "old"]
+
+
+def test_bulk_lost_secret_is_reported_created_and_fails(run, sim):
+    fault(sim, path="/key/generate", status=504, applied=True, match={"key_alias": "b"})
+    result = run("litellm_keys", keys=[{"key_alias": "a"}, {"key_alias": "b"}, {"key_alias": "c"}], retry_delay=0)
+    assert result["failed"] is True and "key 'b'" in result["msg"] and "rotate_key" in result["msg"]
+    assert result["created"] == ["a", "b"] and list(result["api_keys"]) == ["a"]
+
+
+def test_team_module_refuses_to_create_a_duplicate_of_a_team_it_cannot_list(run, sim):
+    broken = [{"user_id": None, "user_email": None, "role": "user"}]
+    api(sim.url, None, "POST", "/_sim/seed", {"teams": [{"team_alias": "ops", "members_with_roles": broken}]})
+    result = run("litellm_team", team_alias="ops", max_budget=5, retries=0)
+    assert result["failed"] is True and "fails its own validation" in result["msg"]
+    assert writes(sim) == 0
+
+
+def test_team_delete_counts_keys_from_the_listing(run, sim):
+    created = run("litellm_team", team_alias="doomed")
+    api(sim.url, MASTER_KEY, "POST", "/key/generate", {"key_alias": "dk", "team_id": created["team"]["team_id"]})
+    before = route_count(sim, "GET /key/list")
+    refused = run("litellm_team", team_alias="doomed", state="absent")
+    assert refused["failed"] is True and "still has 1 key(s)" in refused["msg"]
+    assert route_count(sim, "GET /key/list") == before
+
+
+def test_team_metadata_keeps_another_actors_keys(run, sim):
+    created = run("litellm_team", team_alias="meta", metadata={"owner": "a", "tier": "x"})
+    team_id = created["team"]["team_id"]
+    stored = created["team"]["metadata"]
+    assert stored[metadata.MANAGED_KEYS_KEY] == ["owner", "tier"]
+    api(sim.url, MASTER_KEY, "POST", "/team/update", {"team_id": team_id, "metadata": dict(stored, note="by hand")})
+    assert run("litellm_team", team_alias="meta", metadata={"owner": "a", "tier": "x"})["changed"] is False
+    changed = run("litellm_team", team_alias="meta", metadata={"owner": "b"})
+    assert changed["changed"] is True
+    assert changed["diff"]["after"]["metadata"] == {
+        "owner": "b",
+        "note": "by hand",
+        metadata.MANAGED_KEYS_KEY: ["owner"],
+    }
+    after = changed["team"]["metadata"]
+    assert {k: after[k] for k in after if k != metadata.MANAGED_MARKER_KEY} == {
+        "owner": "b",
+        "note": "by hand",
+        metadata.MANAGED_KEYS_KEY: ["owner"],
+    }
+    before = writes(sim)
+    assert run("litellm_team", team_alias="meta", metadata={"owner": "b"})["changed"] is False
+    assert writes(sim) == before
+
+
+@pytest.mark.parametrize(("option", "value"), [("retries", -1), ("retry_delay", -0.5)])
+def test_negative_retry_settings_are_refused(run, option, value):
+    result = run("litellm_budget_info", **{option: value})
+    assert result["failed"] is True and option in result["msg"]
