@@ -99,7 +99,8 @@ class BudgetLinks:
 
     @classmethod
     def read(cls, client: Any, budget_id: str) -> "BudgetLinks":
-        return cls(budget_id, list(client.iter_keys()), client.list_teams())
+        teams = [dict(team, team_memberships=client.team_memberships(team["team_id"])) for team in client.list_teams()]
+        return cls(budget_id, list(client.iter_keys()), teams)
 
     @property
     def linked(self) -> bool:

@@ -453,6 +453,13 @@ class LiteLLMClient:
         response = self.get_or_none("/team/info", {"team_id": team_id})
         return response.get("team_info") if isinstance(response, Mapping) else None
 
+    def team_memberships(self, team_id: str) -> List[Mapping[str, Any]]:
+        """A team's membership rows (each member's ``budget_id``), which only ``/team/info`` returns
+        (team_endpoints.py: team_info, get_all_team_memberships; ``/v2/team/list`` leaves them out)."""
+        response = self.get_or_none("/team/info", {"team_id": team_id})
+        memberships = response.get("team_memberships") if isinstance(response, Mapping) else None
+        return list(memberships or [])
+
     def count_team_keys(self, team_id: str) -> int:
         return int(self.list_keys_page(1, size=1, team_id=team_id).get("total_count") or 0)
 

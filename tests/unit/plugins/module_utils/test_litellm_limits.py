@@ -279,7 +279,7 @@ def test_a_teams_members_budget_blocks_the_delete_even_with_detach(sim, client):
     budget_id = team["metadata"]["team_member_budget_id"]
     assert budget_id.startswith("team-tm-budget-")
     [listed] = client.list_teams()
-    assert {m["user_id"]: m["budget_id"] for m in listed["team_memberships"]} == {
+    assert {m["user_id"]: m["budget_id"] for m in client.team_memberships(listed["team_id"])} == {
         "u1": budget_id,
         "default_user_id": budget_id,
     }
