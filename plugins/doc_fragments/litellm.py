@@ -28,6 +28,24 @@ options:
       - Seconds to wait for each HTTP response.
     type: int
     default: 30
+  retries:
+    description:
+      - How many more times a request is sent after a transient failure (HTTP 502, 503 or 504, a
+        timeout or a connection error; HTTP 500 too for reads), waiting O(retry_delay) seconds, then
+        twice as long before each next attempt, never past 60 seconds after the first.
+      - A write is sent again only when that cannot do harm. An update or a block only sets values.
+        A create or a delete whose outcome is unknown (a timeout, or a 502/503/504 from a gateway) is
+        first looked up on the proxy, and not sent again when it took effect. A write is always sent
+        again when it provably never reached the proxy (connection refused).
+      - Falls back to the E(LITELLM_RETRIES) environment variable. V(0) disables retries.
+    type: int
+    default: 3
+  retry_delay:
+    description:
+      - Seconds to wait before the first retry (doubled for each next one).
+      - Falls back to the E(LITELLM_RETRY_DELAY) environment variable.
+    type: float
+    default: 1.0
 notes:
   - All modules of the C(llmops.litellm.litellm) action group take these connection options,
     so they can be set once with C(module_defaults) (C(group/llmops.litellm.litellm)) or

@@ -90,6 +90,10 @@ options:
   budget_duration:
     description:
       - How often the key's spend is reset, for example V(30d), V(1h), V(30m), V(10s), V(1mo).
+      - Checked as LiteLLM checks it. A number and a unit (V(s), V(m), V(h), V(d), V(w) or V(mo)), or one of
+        V(hourly), V(daily), V(weekly), V(monthly). Refused, as LiteLLM refuses them, are a period of 0, V(Nmo)
+        with N other than 1 and a first reset after the year 9999. A value LiteLLM accepts but cannot schedule
+        (V(30days), V(1month)) resets every day at midnight, and the module warns.
     type: str
   budget_id:
     description:
@@ -97,26 +101,33 @@ options:
     type: str
   rpm_limit:
     description:
-      - Requests per minute.
+      - Requests per minute. At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
     type: int
   tpm_limit:
     description:
-      - Tokens per minute.
+      - Tokens per minute. At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
     type: int
   max_parallel_requests:
     description:
-      - Concurrent requests.
+      - Concurrent requests. At most 2147483647 (LiteLLM stores it in a PostgreSQL integer).
     type: int
   metadata:
     description:
-      - Free-form metadata. Compared as a whole, ignoring the keys LiteLLM writes into
-        metadata itself (for example C(model_rpm_limit), C(tags), C(guardrails)), which are kept
-        on update.
+      - Free-form metadata. The keys you declare are compared and written; a key you declared
+        before and no longer declare is removed; keys another tool or person added, and the keys
+        LiteLLM writes into metadata itself (for example C(model_rpm_limit), C(tags),
+        C(guardrails)), are kept and never cause a change.
+      - The declared keys are recorded in the metadata key C(llmops_metadata_keys), which (like
+        C(llmops_managed_by)) you cannot declare. The first run that declares metadata on a key
+        that has no such record writes it once.
+      - O(clear_fields=[metadata]) removes every key but LiteLLM's own.
     type: dict
   duration:
     description:
       - Lifetime of a new key, for example V(30d). Applied only when the key is created;
         an existing key's expiry is never changed.
+      - Read by LiteLLM as O(budget_duration) is, except that any number of months and V(0s) are
+        accepted; the key must expire before the year 10000.
     type: str
   clear_fields:
     description:
@@ -226,7 +237,7 @@ error:
   description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
   returned: when an API call failed (C(status) and C(body) when the server answered)
   type: dict
-  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
+  sample: {method: GET, url: "http://127.0.0.1:4000/key/list", status: 401}
 """
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.keys import (  # noqa: E402
@@ -241,6 +252,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups imp
     TeamDirectory,
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import duration_warnings  # noqa: E402
 
 OPTIONS = dict(key_option_spec(), validate_models={"type": "bool", "default": True})
 
@@ -274,6 +286,8 @@ def run(module):
     errors = validate_key_params(params)
     if errors:
         module.fail("; ".join(errors))
+    for warning in duration_warnings("", params):
+        module.warn(warning)
     records = client.find_keys_by_alias(params["key_alias"])
     if len(records) > 1:
         module.fail(

@@ -74,7 +74,7 @@ error:
   description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
   returned: when an API call failed (C(status) and C(body) when the server answered)
   type: dict
-  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
+  sample: {method: GET, url: "http://127.0.0.1:4000/key/list", status: 401}
 """
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.keys import public_key  # noqa: E402

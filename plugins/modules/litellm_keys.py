@@ -11,9 +11,10 @@ short_description: Reconcile a whole list of LiteLLM virtual keys at once
 version_added: 0.1.0
 description:
   - Makes the LiteLLM proxy's virtual keys match a declared list, with one paginated
-    C(/key/list) listing (100 keys a page), at most one C(/team/list), one C(/budget/list)
-    and one C(/v1/models) call, and then only the writes that are needed. A second run
-    with the same list reads and writes nothing else.
+    C(/key/list) listing (100 keys a page), one filtered C(/v2/team/list) query per referenced
+    team (or, for more than five teams, one listing of every team, all pages), one
+    C(/budget/list) and one C(/v1/models) call, and then only the writes that are needed. A
+    second run with the same list reads and writes nothing else.
   - Each entry takes the same options as M(llmops.litellm.litellm_key); O(key_defaults) fills
     the options an entry leaves unset.
   - With O(exclusive=true), keys that are not declared are blocked (or deleted with
@@ -22,6 +23,10 @@ description:
     extends it to every key on the proxy, including keys made by hand.
   - Every entry is validated, and every reference (team, budget, model) is resolved, before the
     first write; any error fails the task without writing anything.
+  - The writes are made in order and stop at the first that fails (after the retries O(retries)
+    allows). The failure's result lists only the writes that took effect in RV(created),
+    RV(updated), RV(blocked), RV(unblocked), RV(rotated), RV(deleted) and RV(pruned), and its
+    message names the key.
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
@@ -77,23 +82,30 @@ options:
         description: Soft (alerting) budget in USD; not combinable with O(keys[].budget_id).
         type: float
       budget_duration:
-        description: Budget reset period, for example V(30d), V(1h), V(30m), V(10s).
+        description:
+          - Budget reset period, for example V(30d), V(1h), V(30m), V(10s), V(1mo).
+          - Checked as LiteLLM checks it. A number and a unit (V(s), V(m), V(h), V(d), V(w) or V(mo)), or one of
+            V(hourly), V(daily), V(weekly), V(monthly). Refused, as LiteLLM refuses them, are a period of 0, V(Nmo)
+            with N other than 1 and a first reset after the year 9999. A value LiteLLM accepts but cannot schedule
+            (V(30days), V(1month)) resets every day at midnight, and the module warns.
         type: str
       budget_id:
         description: Reusable budget applied to the key.
         type: str
       rpm_limit:
-        description: Requests per minute.
+        description: Requests per minute. At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
         type: int
       tpm_limit:
-        description: Tokens per minute.
+        description: Tokens per minute. At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
         type: int
       max_parallel_requests:
-        description: Concurrent requests.
+        description: Concurrent requests. At most 2147483647 (LiteLLM stores it in a PostgreSQL integer).
         type: int
       metadata:
         description:
-          - Free-form metadata, compared as a whole without the keys LiteLLM writes itself.
+          - Free-form metadata, as in M(llmops.litellm.litellm_key). Declared keys are compared and
+            written, keys declared before and no longer are removed, another actor's keys and
+            LiteLLM's own are kept.
           - Replaces O(key_defaults.metadata) rather than merging with it.
         type: dict
       duration:
@@ -287,9 +299,10 @@ error:
   description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
   returned: when an API call failed (C(status) and C(body) when the server answered)
   type: dict
-  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
+  sample: {method: GET, url: "http://127.0.0.1:4000/key/list", status: 401}
 """
 
+from ansible_collections.llmops.litellm.plugins.module_utils.http_transport import APIError  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import token_hash  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.keys import (  # noqa: E402
     KEY_BUILTIN_DEFAULTS,
@@ -304,6 +317,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups imp
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import is_managed  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import duration_warnings  # noqa: E402
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import ansible_diff, index_by  # noqa: E402
 
 DELETE_BATCH = 100
@@ -411,24 +425,36 @@ def prune_candidates(records, declared_aliases, params):
     return candidates
 
 
-def record_plan(result, plan):
+def record_plan(result, plan, done=None):
+    """Add a plan to the result lists: all of it, or with ``done`` only the steps that took effect."""
+    steps = plan.steps() if done is None else done
     if not plan.changed:
         result["unchanged"] += 1
         return
+    if not steps:
+        return
     result["changed"] = True
-    result["changes"][plan.alias] = plan.summary()
-    if plan.action == "create":
-        result["created"].append(plan.alias)
-    elif plan.action == "delete":
-        result["deleted"].append(plan.alias)
-    elif plan.action == "update":
-        result["updated"].append(plan.alias)
-    if plan.block == "block":
-        result["blocked"].append(plan.alias)
-    elif plan.block == "unblock":
-        result["unblocked"].append(plan.alias)
-    if plan.rotate:
-        result["rotated"].append(plan.alias)
+    complete = done is None or list(done) == plan.steps()
+    result["changes"][plan.alias] = plan.summary() if complete else plan.done_summary()
+    lists = {
+        "create": "created",
+        "delete": "deleted",
+        "update": "updated",
+        "block": "blocked",
+        "unblock": "unblocked",
+        "rotate": "rotated",
+    }
+    for step in steps:
+        result[lists[step]].append(plan.alias)
+
+
+def pruned_entry(record, action):
+    return {
+        "key_alias": record.get("key_alias"),
+        "token": record.get("token"),
+        "action": action,
+        "managed": is_managed(record),
+    }
 
 
 def diff_of(plans, pruned, action):
@@ -444,21 +470,79 @@ def diff_of(plans, pruned, action):
     return ansible_diff(before, after, secret_keys=KeyPlan.secret_keys)
 
 
-def apply_all(client, plans, pruned, action, result):
-    deletions = [plan.record["token"] for plan in plans if plan.action == "delete"]
-    for plan in plans:
-        if not plan.changed or plan.action == "delete":
+def _failed(exc, what):
+    exc.message = (
+        "%s: %s Nothing was written after this failure; the writes made before it are listed in "
+        "created, updated, blocked, unblocked, rotated, deleted and pruned." % (what, exc.message.rstrip())
+    )
+    return exc
+
+
+def _gone_after_failure(client, tokens, exc):
+    """Of a delete batch whose outcome is unknown, the keys that are gone (best effort)."""
+    if not getattr(exc, "outcome_unknown", False):
+        return []
+    gone = []
+    for token in tokens:
+        try:
+            info = client.key_info(token)
+        except APIError:
             continue
-        applied = plan.apply(client)
+        if info is None or info.get("status") == "deleted":
+            gone.append(token)
+    return gone
+
+
+def apply_all(client, plans, pruned, action, result):
+    """The writes, in order; ``result`` lists each one once it took effect, so that a failure
+    part-way reports what was really done, not what was planned."""
+    result["changed"] = False
+    deletions = []  # (token, what to record)
+    for plan in plans:
+        if not plan.changed:
+            result["unchanged"] += 1
+            continue
+        if plan.action == "delete":
+            deletions.append((plan.record["token"], plan))
+            continue
+        try:
+            applied = plan.apply(client)
+        except APIError as exc:
+            record_plan(result, plan, plan.done)
+            raise _failed(exc, "key %r" % plan.alias) from None
+        record_plan(result, plan, plan.done)
         if applied["api_key"]:
             result["api_keys"][plan.alias] = applied["api_key"]
-    if action == "delete":
-        deletions.extend(record["token"] for record in pruned)
-    else:
-        for record in pruned:
+    for record in pruned:
+        if action == "delete":
+            deletions.append((record["token"], record))
+            continue
+        try:
             client.block_key(record["token"])
+        except APIError as exc:
+            raise _failed(exc, "blocking undeclared key %r" % (record.get("key_alias") or record["token"])) from None
+        result["pruned"].append(pruned_entry(record, action))
+        result["changed"] = True
     for start in range(0, len(deletions), DELETE_BATCH):
-        client.delete_keys(deletions[start : start + DELETE_BATCH])
+        batch = deletions[start : start + DELETE_BATCH]
+        tokens = [token for token, _what in batch]
+        try:
+            client.delete_keys(tokens)
+            gone = set(tokens)
+        except APIError as exc:
+            gone = set(_gone_after_failure(client, tokens, exc))
+            _record_deletions(result, [item for item in batch if item[0] in gone], action)
+            raise _failed(exc, "deleting %s key(s)" % len(tokens)) from None
+        _record_deletions(result, batch, action)
+
+
+def _record_deletions(result, batch, action):
+    for _token, what in batch:
+        if isinstance(what, KeyPlan):
+            record_plan(result, what, ["delete"])
+        else:
+            result["pruned"].append(pruned_entry(what, action))
+            result["changed"] = True
 
 
 def run(module):
@@ -467,6 +551,9 @@ def run(module):
     errors = input_errors(declared)
     if errors:
         module.fail("; ".join(errors))
+    for index, spec in enumerate(declared):
+        for warning in duration_warnings("keys[%s] (%s): " % (index, spec["key_alias"]), spec):
+            module.warn(warning)
     records = list(client.iter_keys())
     by_alias, duplicates = index_by(records, "key_alias")
     declared_aliases = {spec["key_alias"] for spec in declared}
@@ -476,7 +563,7 @@ def run(module):
             "key_alias shared by several keys on the server (resolve by hand first): %s"
             % "; ".join("%s (%s keys)" % (alias, len(duplicates[alias])) for alias in clashing)
         )
-    teams = TeamDirectory(client)
+    teams = TeamDirectory.for_references(client, [spec.get("team") for spec in declared if spec["state"] != "absent"])
     team_ids, errors = reference_errors(module, teams, declared)
     if errors:
         module.fail("; ".join(errors))
@@ -491,23 +578,18 @@ def run(module):
         module.fail("; ".join(move_errors))
     pruned = prune_candidates(records, declared_aliases, params)
     for plan in plans:
-        record_plan(result, plan)
         for warning in plan.warnings:
             module.warn(warning)
-    result["pruned"] = [
-        {
-            "key_alias": record.get("key_alias"),
-            "token": record.get("token"),
-            "action": params["exclusive_action"],
-            "managed": is_managed(record),
-        }
-        for record in pruned
-    ]
-    result["changed"] = result["changed"] or bool(pruned)
+    changed = bool(pruned) or any(plan.changed for plan in plans)
+    if changed and not module.check_mode:
+        apply_all(client, plans, pruned, params["exclusive_action"], result)
+    else:
+        for plan in plans:
+            record_plan(result, plan)
+        result["pruned"] = [pruned_entry(record, params["exclusive_action"]) for record in pruned]
+        result["changed"] = changed
     if module.diff:
         result["diff"] = diff_of(plans, pruned, params["exclusive_action"])
-    if result["changed"] and not module.check_mode:
-        apply_all(client, plans, pruned, params["exclusive_action"], result)
     return result
 
 

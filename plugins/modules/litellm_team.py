@@ -14,6 +14,9 @@ description:
     flag, metadata and members with their roles.
   - The team is identified by O(team_id) when given, else by O(team_alias). LiteLLM does not
     enforce unique team aliases, so an alias shared by several teams is refused.
+  - The team is looked up with one filtered C(/v2/team/list) query. When LiteLLM cannot list a
+    stored team (it answers HTTP 500 for a team that fails its own validation, where C(/team/list)
+    silently leaves it out) the task fails and writes nothing, rather than create a duplicate.
   - Only the options you set are compared; spend, reset times and the limits LiteLLM folds into
     metadata never cause a change.
 author:
@@ -58,20 +61,35 @@ options:
     description: Alerting budget in USD; LiteLLM requires it to be lower than O(max_budget).
     type: float
   budget_duration:
-    description: Budget reset period, for example V(30d), V(1h), V(30m), V(10s), V(1mo).
+    description:
+      - Budget reset period, for example V(30d), V(1h), V(30m), V(10s), V(1mo).
+      - Checked as LiteLLM checks it. A number and a unit (V(s), V(m), V(h), V(d), V(w) or V(mo)), or one of
+        V(hourly), V(daily), V(weekly), V(monthly). Refused, as LiteLLM refuses them, are a period of 0, V(Nmo)
+        with N other than 1 and a first reset after the year 9999. A value LiteLLM accepts but cannot schedule
+        (V(30days), V(1month)) resets every day at midnight, and the module warns.
     type: str
   rpm_limit:
-    description: Requests per minute for the whole team.
+    description:
+      - Requests per minute for the whole team.
+      - At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
     type: int
   tpm_limit:
-    description: Tokens per minute for the whole team.
+    description:
+      - Tokens per minute for the whole team.
+      - At most 9223372036854775807 (LiteLLM stores it in a PostgreSQL bigint).
     type: int
   blocked:
     description: Block (V(true)) or unblock (V(false)) every request of the team.
     type: bool
   metadata:
     description:
-      - Free-form metadata, compared as a whole without the keys LiteLLM writes itself.
+      - Free-form metadata. The keys you declare are compared and written; a key you declared
+        before and no longer declare is removed; keys another tool or person added, and the keys
+        LiteLLM writes itself, are kept and never cause a change.
+      - The declared keys are recorded in the metadata key C(llmops_metadata_keys), which (like
+        C(llmops_managed_by)) you cannot declare. The first run that declares metadata on a team
+        that has no such record writes it once.
+      - O(clear_fields=[metadata]) removes every key but LiteLLM's own.
     type: dict
   members:
     description:
@@ -178,7 +196,7 @@ error:
   description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
   returned: when an API call failed (C(status) and C(body) when the server answered)
   type: dict
-  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
+  sample: {method: GET, url: "http://127.0.0.1:4000/v2/team/list?page=1&page_size=100", status: 401}
 """
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups import (  # noqa: E402
@@ -194,6 +212,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.teams impor
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import (  # noqa: E402
     clear_fields_option,
+    duration_warnings,
     limit_options,
     state_option,
 )
@@ -225,7 +244,10 @@ OPTIONS = {
 def refusal(module, plan):
     """Why the plan must not be applied, found with reads only; None when it may."""
     if plan.action == "delete" and not module.params["force"]:
-        key_count = module.client.count_team_keys(plan.record["team_id"])
+        # /v2/team/list answers each team's key count; a record from elsewhere needs one more read.
+        key_count = plan.record.get("keys_count")
+        if key_count is None:
+            key_count = module.client.count_team_keys(plan.record["team_id"])
         if key_count:
             return (
                 "team %s (%s) still has %s key(s), which LiteLLM would delete with it; delete or move them first, "
@@ -243,6 +265,8 @@ def run(module):
     errors = validate_team_params(params)
     if errors:
         module.fail("; ".join(errors))
+    for warning in duration_warnings("", params):
+        module.warn(warning)
     plan = TeamPlan(params, find_team(module.client, params["team_id"], params["team_alias"]))
     problem = refusal(module, plan)
     if problem:

@@ -10,7 +10,9 @@ module: litellm_team_info
 short_description: Read LiteLLM teams
 version_added: 0.1.0
 description:
-  - Returns one team by id or alias, or every team (C(/team/list)).
+  - Returns one team by id or alias, or every team, from the paginated C(/v2/team/list) (every
+    page is read). Unlike C(/team/list), which silently leaves out a team that fails LiteLLM's own
+    validation, that listing fails (HTTP 500), and so does the task.
 author:
   - llmops maintainers (@llmops)
 extends_documentation_fragment:
@@ -59,7 +61,7 @@ error:
   description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
   returned: when an API call failed (C(status) and C(body) when the server answered)
   type: dict
-  sample: {method: GET, url: "http://127.0.0.1:4000/team/list", status: 401}
+  sample: {method: GET, url: "http://127.0.0.1:4000/v2/team/list?page=1&page_size=100", status: 401}
 """
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
@@ -69,12 +71,14 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.teams impor
 def run(module):
     params = module.params
     if params["team_id"]:
-        record = module.client.team_info(params["team_id"])
-        records = [record] if record else []
+        records = module.client.find_teams(team_id=params["team_id"])
+    elif params["team_alias"]:
+        records = module.client.find_teams(team_alias=params["team_alias"])
     else:
         records = module.client.list_teams()
     if params["team_alias"]:
         records = [record for record in records if record.get("team_alias") == params["team_alias"]]
+    records.sort(key=lambda record: (record.get("team_alias") or "", record.get("team_id") or ""))
     return {"changed": False, "teams": [public_team(record) for record in records]}
 
 

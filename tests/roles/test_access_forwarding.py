@@ -23,6 +23,7 @@ SET_BY_ROLE = {
     "state": "the role splits declarations by state: present ones here, absent ones in the removal tasks",
     "validate_models": "one switch for the whole role, access_litellm_validate_models",
     "force": "only meaningful when removing: forwarded by 'Remove teams declared absent'",
+    "detach": "only meaningful when removing: forwarded by 'Remove budgets declared absent'",
 }
 
 
@@ -68,6 +69,12 @@ def test_every_module_option_is_forwarded_under_its_name(task: str, module: str)
 def test_removal_forwards_force() -> None:
     args = task_args("Remove teams declared absent")
     assert args.get("force") == "{{ item.force | default(omit) }}"
+    assert args.get("state") == "absent"
+
+
+def test_budget_removal_forwards_detach() -> None:
+    args = task_args("Remove budgets declared absent")
+    assert args.get("detach") == "{{ item.detach | default(omit) }}"
     assert args.get("state") == "absent"
 
 

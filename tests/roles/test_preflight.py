@@ -229,6 +229,34 @@ CASES = (
         ("access_litellm_keys[0] (agent-1): rpm_limit=-1",),
     ),
     Case(
+        "access-key-limit-beyond-int4",
+        "access",
+        {
+            "access_litellm_keys": [
+                {"key_alias": "agent-1", "key": "sk-agent-1-fixed-value", "max_parallel_requests": 3000000000}
+            ]
+        },
+        (
+            "access_litellm_keys[0] (agent-1): max_parallel_requests=3000000000 exceeds the largest value LiteLLM "
+            "can store (2147483647, PostgreSQL integer)",
+        ),
+    ),
+    Case(
+        "access-budget-limit-beyond-int8",
+        "access",
+        {"access_litellm_budgets": [{"budget_id": "monthly", "rpm_limit": 9223372036854775808}]},
+        (
+            "access_litellm_budgets[0] (monthly): rpm_limit=9223372036854775808 exceeds the largest value LiteLLM "
+            "can store (9223372036854775807, PostgreSQL bigint)",
+        ),
+    ),
+    Case(
+        "access-key-defaults-limit-beyond-int4",
+        "access",
+        {"access_litellm_key_defaults": {"max_parallel_requests": "2147483648"}},
+        ("access_litellm_key_defaults: max_parallel_requests=2147483648 exceeds the largest value",),
+    ),
+    Case(
         "access-keys-type",
         "access",
         {"access_litellm_keys": ["agent-1"]},

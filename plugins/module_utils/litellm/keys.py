@@ -13,9 +13,6 @@ from typing import Any, Dict, List, Mapping, Optional
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import token_hash
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import (
     is_managed,
-    marked,
-    metadata_equal,
-    metadata_to_send,
     user_metadata,
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.plan import Plan, cleared
@@ -173,6 +170,8 @@ class KeyPlan(Plan):
         self.team_id = team_id
         self.block = None  # type: Optional[str]
         self.rotate = False
+        self.done = []  # type: List[str]
+        self.done_fields = []  # type: List[str]
         super().__init__(params, record)
 
     def desired_fields(self) -> Dict[str, Any]:
@@ -182,7 +181,7 @@ class KeyPlan(Plan):
         return key_current_fields(record)
 
     def comparators(self) -> Dict[str, Any]:
-        return {"metadata": metadata_equal}
+        return self.metadata_comparators()
 
     def plan_more(self) -> None:
         wants_blocked = key_wants_blocked(self.params)
@@ -216,7 +215,7 @@ class KeyPlan(Plan):
             if field == "metadata" or value is None:
                 continue
             body[field] = value
-        body["metadata"] = marked(self.desired.get("metadata"))
+        body["metadata"] = self.metadata_after()
         if self.params.get("duration"):
             body["duration"] = self.params["duration"]
         if self.params.get("key") is not None:
@@ -231,7 +230,7 @@ class KeyPlan(Plan):
         body = {"key": token}
         for field in self.changes:
             if field == "metadata":
-                body["metadata"] = metadata_to_send(self.desired["metadata"] or {}, self.record.get("metadata"))
+                body["metadata"] = self.metadata_after()
             else:
                 body[field] = self.desired[field]
         moving = body.get("team_id") is not None
@@ -275,6 +274,8 @@ class KeyPlan(Plan):
             return {}
         state = {"key_alias": self.alias, "state": "blocked" if key_wants_blocked(self.params) else "present"}
         state.update(self.desired)
+        if "metadata" in self.desired:
+            state["metadata"] = user_metadata(self.metadata_after(), self.desired["metadata"])
         if self.rotate:
             state["key"] = "(new value)"
         return state
@@ -287,21 +288,52 @@ class KeyPlan(Plan):
         predicted.update({field: value for field, value in self.desired.items() if field != "soft_budget"})
         if "soft_budget" in self.desired:
             predicted["litellm_budget_table"] = {"soft_budget": self.desired["soft_budget"]}
-        if self.record is None:
-            predicted["metadata"] = self.create_body()["metadata"]
-        elif "metadata" in self.desired:
-            predicted["metadata"] = metadata_to_send(self.desired["metadata"] or {}, stored.get("metadata"))
+        if self.record is None or "metadata" in self.desired:
+            predicted["metadata"] = self.metadata_after()
         predicted["blocked"] = key_wants_blocked(self.params)
         return predicted
 
+    def steps(self) -> List[str]:
+        """The writes the plan makes, in order: create, delete, or rotate, update, block / unblock."""
+        if self.action in ("create", "delete"):
+            return [self.action]
+        steps = ["rotate"] if self.rotate else []
+        if self.action == "update":
+            steps.append("update")
+        if self.block:
+            steps.append(self.block)
+        return steps
+
+    def _step(self, name: str, fields: List[str], call: Any, *args: Any) -> Any:
+        """One write, noted in ``done`` once it took effect (also when its answer was lost)."""
+        try:
+            response = call(*args)
+        except Exception as exc:
+            if getattr(exc, "applied", False):
+                self._done(name, fields)
+            raise
+        self._done(name, fields)
+        return response
+
+    def _done(self, name: str, fields: List[str]) -> None:
+        if name not in self.done:
+            self.done.append(name)
+        self.done_fields.extend(field for field in fields if field not in self.done_fields)
+
+    def done_summary(self) -> Dict[str, Any]:
+        """Like ``summary()``, for the writes that took effect (part of the plan)."""
+        return {"action": self.action, "fields": sorted(self.done_fields)}
+
     def apply(self, client: Any) -> Dict[str, Any]:
         """The writes; returns ``{"record": {"token": ...} or None, "api_key": ...}``
-        (api_key only for a secret LiteLLM generated in this run)."""
+        (api_key only for a secret LiteLLM generated in this run). ``done`` lists the steps that
+        took effect, so a failure part-way reports only those."""
+        self.done, self.done_fields = [], []
         if self.action == "delete":
-            client.delete_keys([self.record["token"]])
+            self._step("delete", ["state"], client.delete_keys, [self.record["token"]])
             return {"record": None, "api_key": None}
         if self.action == "create":
-            response = client.generate_key(self.create_body())
+            response = self._step("create", self.fields(), client.generate_key, self.create_body())
             generated = self.params.get("key") is None
             return {"record": response, "api_key": response.get("key") if generated else None}
         token = self.record["token"]
@@ -310,17 +342,16 @@ class KeyPlan(Plan):
             body = {"key": token}
             if self.params.get("key") is not None:
                 body["new_key"] = self.params["key"]
-            response = client.regenerate_key(body)
+            response = self._step("rotate", ["key"], client.regenerate_key, body)
             token = response.get("token_id") or response.get("token") or token_hash(response["key"])
             if self.params.get("key") is None:
                 api_key = response.get("key")
         if self.action == "update":
             for body in self.update_bodies(token):
-                client.update_key(body)
-        if self.block == "block":
-            client.block_key(token)
-        elif self.block == "unblock":
-            client.unblock_key(token)
+                self._step("update", sorted(field for field in body if field != "key"), client.update_key, body)
+        if self.block:
+            call = client.block_key if self.block == "block" else client.unblock_key
+            self._step(self.block, ["blocked"], call, token)
         return {"record": {"token": token}, "api_key": api_key}
 
 

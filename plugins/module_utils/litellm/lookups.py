@@ -6,13 +6,16 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import LiteLLMClient, LiteLLMError
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import index_by
 
 # Model names LiteLLM gives a meaning of its own (proxy/_types.py: SpecialModelNames).
 SPECIAL_MODEL_NAMES = frozenset(["all-proxy-models", "all-team-models", "no-default-models"])
+# Up to this many distinct team references are looked up one filtered query each; more, and
+# every team is listed once instead.
+FILTERED_LOOKUPS_MAX = 5
 
 
 class ModelCatalog:
@@ -50,23 +53,46 @@ class ModelCatalog:
 
 
 class TeamDirectory:
-    """Teams by id and alias from one ``/team/list`` call, to resolve the ``team`` option of keys."""
+    """Teams by id and alias, to resolve the ``team`` option of keys.
 
-    def __init__(self, client: LiteLLMClient) -> None:
+    Each distinct reference costs one filtered ``/v2/team/list`` query (``search``: the team_id
+    or an alias containing it); with ``full=True`` (many references) every team is listed once,
+    all pages read. Either way a listing that holds fewer teams than LiteLLM counts fails.
+    """
+
+    def __init__(self, client: LiteLLMClient, full: bool = False) -> None:
         self._client = client
-        self._teams = None  # type: Optional[List[Mapping[str, Any]]]
+        self._full = full
+        self._all: Optional[List[Mapping[str, Any]]] = None
+        self._found: Dict[str, List[Mapping[str, Any]]] = {}
 
-    def teams(self) -> List[Mapping[str, Any]]:
-        if self._teams is None:
-            self._teams = self._client.list_teams()
-        return self._teams
+    @classmethod
+    def for_references(cls, client: LiteLLMClient, references: Sequence[Optional[str]]) -> "TeamDirectory":
+        """A directory that lists every team when that is cheaper than one query per reference."""
+        distinct = {reference for reference in references if reference}
+        return cls(client, full=len(distinct) > FILTERED_LOOKUPS_MAX)
+
+    def _candidates(self, reference: str) -> List[Mapping[str, Any]]:
+        if self._full and self._all is None:
+            self._all = self._client.list_teams()
+        if self._all is not None:
+            return self._all
+        if reference not in self._found:
+            self._found[reference] = self._client.find_teams(search=reference)
+        return self._found[reference]
 
     def by_id(self, team_id: Optional[str]) -> Optional[Mapping[str, Any]]:
-        return next((team for team in self.teams() if team.get("team_id") == team_id), None)
+        if not team_id:
+            return None
+        known = list(self._all or []) + [team for teams in self._found.values() for team in teams]
+        found = next((team for team in known if team.get("team_id") == team_id), None)
+        if found is None and self._all is None:
+            found = next(iter(self._client.find_teams(team_id=team_id)), None)
+        return found
 
     def resolve(self, reference: str) -> Tuple[Optional[str], Optional[str]]:
         """Return ``(team_id, error)``; an exact team_id wins over an alias."""
-        teams = self.teams()
+        teams = self._candidates(reference)
         for team in teams:
             if team.get("team_id") == reference:
                 return reference, None
@@ -96,10 +122,16 @@ class BudgetDirectory:
 
 
 def find_team(client: LiteLLMClient, team_id: Optional[str], team_alias: Optional[str]) -> Optional[Mapping[str, Any]]:
-    """The stored team for an identity: by team_id when given, else by a unique alias."""
+    """The stored team for an identity: by team_id when given, else by a unique alias.
+
+    One filtered ``/v2/team/list`` query, whose records also carry ``keys_count``. That listing
+    fails (HTTP 500) rather than leave out a team LiteLLM cannot validate, and the client fails
+    when it holds fewer teams than LiteLLM counts, so a team that exists is never missed and
+    created a second time.
+    """
     if team_id:
-        return client.team_info(team_id)
-    teams = [team for team in client.list_teams() if team.get("team_alias") == team_alias]
+        return next(iter(client.find_teams(team_id=team_id)), None)
+    teams = client.find_teams(team_alias=team_alias)
     unique, duplicates = index_by(teams, "team_alias")
     if duplicates:
         raise LiteLLMError(

@@ -1,22 +1,45 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, llmops maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""LiteLLM ``metadata``: the collection's ownership marker and the keys LiteLLM writes itself."""
+"""LiteLLM ``metadata``: who owns which key of it.
+
+Four kinds of key live side by side in a key's or team's metadata:
+
+- the keys LiteLLM writes itself (``SERVER_METADATA_KEYS``): always kept, never drift unless declared;
+- the collection's own: the ownership marker (``llmops_managed_by``, on objects it created) and
+  ``llmops_metadata_keys``, the sorted list of the user keys the declaration held when the
+  collection last wrote the metadata;
+- the user keys the task declares: compared and written;
+- keys another actor added (the UI, a script): not declared and not in ``llmops_metadata_keys``,
+  so kept as they are and never reported as drift.
+
+A key that was declared (so is in ``llmops_metadata_keys``) and no longer is gets removed; LiteLLM
+replaces metadata wholesale on update, so every write carries what must be kept.
+``clear_fields: [metadata]`` removes every user key, another actor's included.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import values_equal, without_keys
 
 MANAGED_MARKER_KEY = "llmops_managed_by"
 MANAGED_MARKER_VALUE = "llmops.litellm"
+MANAGED_KEYS_KEY = "llmops_metadata_keys"
+RESERVED_KEYS = (MANAGED_MARKER_KEY, MANAGED_KEYS_KEY)
 
-# LiteLLM stores these request fields inside ``metadata`` (proxy/_types.py:
-# LiteLLM_ManagementEndpoint_MetadataFields and ..._Premium), keeps ``service_account_id``
-# once set (LiteLLM_Reserved_Metadata_Fields) and owns ``team_member_budget_id``
-# (team_endpoints.py: TeamMemberBudgetHandler.SYSTEM_MANAGED_METADATA_KEYS). None of them is
-# user metadata, so they are left out of comparisons and carried over on every metadata write.
+# Keys LiteLLM 1.106.12 writes into a key's or team's metadata itself (proxy/ paths):
+# - request fields it stores in metadata (_types.py: LiteLLM_ManagementEndpoint_MetadataFields and
+#   LiteLLM_ManagementEndpoint_MetadataFields_Premium; key_management_endpoints.py:
+#   generate_key_helper_fn puts ``tags`` there);
+# - ``service_account_id``, immutable once set (_types.py: LiteLLM_Reserved_Metadata_Fields);
+# - ``team_member_budget_id`` (team_endpoints.py: TeamMemberBudgetHandler.SYSTEM_MANAGED_METADATA_KEYS);
+# - ``logging`` and ``callback_settings``, written by the team callback routes
+#   (team_callback_endpoints.py: add_team_callbacks, disable_team_logging).
+# None of them is user metadata, so they are left out of comparisons and carried over on every
+# metadata write. tests/unit/plugins/module_utils/test_metadata_drift.py reads the installed
+# LiteLLM and fails when it writes a key this set lacks.
 SERVER_METADATA_KEYS = frozenset(
     [
         "model_rpm_limit",
@@ -45,6 +68,7 @@ SERVER_METADATA_KEYS = frozenset(
         "team_member_key_duration",
         "prompts",
         "logging",
+        "callback_settings",
         "secret_manager_settings",
         "allowed_passthrough_routes",
         "denied_passthrough_routes",
@@ -54,35 +78,73 @@ SERVER_METADATA_KEYS = frozenset(
 )
 
 
+def _mapping(metadata: Any) -> Mapping[str, Any]:
+    return metadata if isinstance(metadata, Mapping) else {}
+
+
+def declared_user_keys(desired: Optional[Mapping[str, Any]]) -> List[str]:
+    """The declared keys the collection records as its own (LiteLLM's keys are not)."""
+    return sorted(key for key in desired or {} if key not in SERVER_METADATA_KEYS and key not in RESERVED_KEYS)
+
+
+def recorded_keys(stored: Any) -> frozenset:
+    """The user keys the collection wrote last time (``llmops_metadata_keys``), empty when unknown."""
+    recorded = _mapping(stored).get(MANAGED_KEYS_KEY)
+    if not isinstance(recorded, list):
+        return frozenset()
+    return frozenset(key for key in recorded if isinstance(key, str))
+
+
 def user_metadata(metadata: Optional[Mapping[str, Any]], declared: Optional[Mapping[str, Any]] = None) -> Dict:
-    """The part of stored metadata a user owns: without LiteLLM's keys (unless declared) and our marker."""
+    """Metadata as a diff shows it: without LiteLLM's keys (unless declared) and the ownership marker;
+    ``llmops_metadata_keys`` stays, so a change of it is visible."""
     declared = declared or {}
     hidden = [key for key in SERVER_METADATA_KEYS if key not in declared]
     hidden.append(MANAGED_MARKER_KEY)
-    return without_keys(metadata if isinstance(metadata, Mapping) else {}, hidden)
+    return without_keys(_mapping(metadata), hidden)
 
 
-def metadata_to_send(desired: Mapping[str, Any], stored: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
-    """Desired user metadata plus what must survive LiteLLM's wholesale metadata replacement."""
-    stored = stored if isinstance(stored, Mapping) else {}
-    kept = {key: value for key, value in stored.items() if key in SERVER_METADATA_KEYS and key not in desired}
-    if MANAGED_MARKER_KEY in stored:
-        kept[MANAGED_MARKER_KEY] = stored[MANAGED_MARKER_KEY]
-    result = dict(kept)
+def metadata_to_send(
+    desired: Mapping[str, Any], stored: Optional[Mapping[str, Any]], exclusive: bool = False
+) -> Dict[str, Any]:
+    """The whole metadata to write: the desired keys, plus what must survive LiteLLM's wholesale
+    replacement (its own keys, the marker, another actor's keys), with ``llmops_metadata_keys``
+    recording the declared user keys. Keys declared before and no longer are dropped; with
+    ``exclusive`` (``clear_fields: [metadata]``) every user key not desired is."""
+    stored = _mapping(stored)
+    before = recorded_keys(stored)
+    result = {}
+    for key, value in stored.items():
+        if key in desired or key == MANAGED_KEYS_KEY:
+            continue
+        kept_always = key == MANAGED_MARKER_KEY or key in SERVER_METADATA_KEYS
+        # Another actor's key is kept; one the collection wrote and the declaration dropped is not.
+        if kept_always or (not exclusive and key not in before):
+            result[key] = value
     result.update(desired)
+    owned = declared_user_keys(desired)
+    if owned:
+        previous = stored.get(MANAGED_KEYS_KEY)
+        # Same keys in another order is no change (nor a write).
+        same = isinstance(previous, list) and sorted(recorded_keys(stored)) == owned and len(previous) == len(owned)
+        result[MANAGED_KEYS_KEY] = list(previous) if same else owned
     return result
 
 
 def marked(metadata: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
-    """Declared metadata of a new object, with the ownership marker."""
-    result = dict(metadata or {})
+    """Declared metadata of a new object, with the ownership marker and the declared user keys."""
+    result = metadata_to_send(dict(metadata or {}), None)
     result[MANAGED_MARKER_KEY] = MANAGED_MARKER_VALUE
     return result
 
 
-def metadata_equal(declared: Any, stored: Any) -> bool:
-    """Declared metadata against stored metadata, LiteLLM's own keys and the marker left out."""
-    return values_equal(declared or {}, user_metadata(stored, declared))
+def metadata_equal(declared: Any, stored: Any, exclusive: bool = False) -> bool:
+    """True when writing the declared metadata would store what is stored already."""
+    return values_equal(metadata_to_send(declared or {}, stored, exclusive), dict(_mapping(stored)))
+
+
+def clears_metadata(params: Mapping[str, Any]) -> bool:
+    return "metadata" in (params.get("clear_fields") or [])
 
 
 def is_managed(record: Mapping[str, Any]) -> bool:

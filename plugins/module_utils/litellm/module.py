@@ -22,6 +22,8 @@ class LiteLLMModule(APIModule):
             "master_key": {"type": "str", "no_log": True, "fallback": (env_fallback, ["LITELLM_MASTER_KEY"])},
             "validate_certs": {"type": "bool", "default": True},
             "timeout": {"type": "int", "default": 30},
+            "retries": {"type": "int", "default": 3, "fallback": (env_fallback, ["LITELLM_RETRIES"])},
+            "retry_delay": {"type": "float", "default": 1.0, "fallback": (env_fallback, ["LITELLM_RETRY_DELAY"])},
         }
 
     def make_client(self) -> LiteLLMClient:
@@ -31,9 +33,14 @@ class LiteLLMModule(APIModule):
                 self.fail(
                     "%s is required: set the %s option or the %s environment variable" % (option, option, variable)
                 )
+        for option in ("retries", "retry_delay"):
+            if params[option] < 0:
+                self.fail("%s must be 0 or more, got %s" % (option, params[option]))
         return LiteLLMClient(
             api_base=params["api_base"],
             master_key=params["master_key"],
             validate_certs=params["validate_certs"],
             timeout=params["timeout"],
+            retries=params["retries"],
+            retry_delay=params["retry_delay"],
         )

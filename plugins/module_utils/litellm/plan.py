@@ -14,6 +14,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Collection, Dict, List, Mapping, Optional, Tuple
 
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import (
+    clears_metadata,
+    marked,
+    metadata_equal,
+    metadata_to_send,
+)
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import (
     FieldChange,
     ansible_diff,
@@ -104,6 +110,21 @@ class Plan:
             result["diff"] = self.diff()
         applied = self.apply(module.client) if self.changed and not module.check_mode else None
         return result, applied
+
+    # Metadata (keys and teams) ------------------------------------------------------------
+
+    def metadata_comparators(self) -> Dict[str, Callable[[Any, Any], bool]]:
+        exclusive = clears_metadata(self.params)
+        return {"metadata": lambda declared, stored: metadata_equal(declared, stored, exclusive)}
+
+    def metadata_after(self) -> Dict[str, Any]:
+        """The whole metadata the object will have: for a new one the declared keys and the marker,
+        else what ``metadata_to_send`` keeps of the stored metadata with the declared keys."""
+        if self.record is None:
+            return marked(self.desired.get("metadata"))
+        return metadata_to_send(
+            self.desired.get("metadata") or {}, self.record.get("metadata"), clears_metadata(self.params)
+        )
 
     def effective(self, field: str) -> Any:
         """A field's value after the plan: the desired one when managed, else the stored one."""

@@ -9,9 +9,6 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import (
     is_managed,
-    marked,
-    metadata_equal,
-    metadata_to_send,
     user_metadata,
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.plan import Plan, cleared
@@ -198,7 +195,7 @@ class TeamPlan(Plan):
         return team_current_fields(record)
 
     def comparators(self) -> Dict[str, Any]:
-        return {"metadata": metadata_equal}
+        return self.metadata_comparators()
 
     def plan_more(self) -> None:
         stored = self.record.get("members_with_roles") or []
@@ -256,11 +253,14 @@ class TeamPlan(Plan):
     def after(self) -> Dict[str, Any]:
         if self.state == "absent":
             return {}
-        return self._view(self.desired, self._declared_members())
+        fields = dict(self.desired)
+        if "metadata" in fields:
+            fields["metadata"] = self.metadata_after()
+        return self._view(fields, self._declared_members())
 
     def create_body(self) -> Dict[str, Any]:
         body = {name: value for name, value in self.desired.items() if value is not None}
-        body["metadata"] = marked(body.pop("metadata", None))
+        body["metadata"] = self.metadata_after()
         if self.params.get("team_id"):
             body["team_id"] = self.params["team_id"]
         if self.params.get("members"):
@@ -271,7 +271,7 @@ class TeamPlan(Plan):
         body = {"team_id": self.record["team_id"]}
         for field in self.changes:
             if field == "metadata":
-                body["metadata"] = metadata_to_send(self.desired["metadata"] or {}, self.record.get("metadata"))
+                body["metadata"] = self.metadata_after()
             else:
                 body[field] = self.desired[field]
         return body
@@ -284,7 +284,7 @@ class TeamPlan(Plan):
         predicted = dict(self.record)
         predicted.update(self.desired)
         if "metadata" in self.desired:
-            predicted["metadata"] = metadata_to_send(self.desired["metadata"] or {}, self.record.get("metadata"))
+            predicted["metadata"] = self.metadata_after()
         return predicted
 
     def apply(self, client: Any) -> Dict[str, Any]:

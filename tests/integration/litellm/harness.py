@@ -37,6 +37,9 @@ def ansible_env(target: dict[str, str], tmp: Path) -> dict[str, str]:
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-tmp"),
             "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            # The modules' retry backoff (1 s, doubling) shortened: the suite exercises retries,
+            # and every unreachable-URL case would otherwise wait 7 s.
+            "LITELLM_RETRY_DELAY": "0.05",
         }
     )
     return env

@@ -48,7 +48,7 @@ class Case:
     name: str
     module: str
     args: dict[str, Any]
-    kind: str = "idempotent"  # idempotent | noop | error | info
+    kind: str = "idempotent"  # idempotent | noop | error | info | partial
     setup: list[dict[str, Any]] = field(default_factory=list)
     probe: str | None = None
     check: Callable[[dict[str, Any]], None] | None = None
@@ -58,11 +58,14 @@ class Case:
     destructive: bool = False
     steps: list[bool] | None = None
     expect_failed: list[bool] | None = None
+    expect_done: dict[str, list[str]] | None = None  # kind "partial": what the failed run lists as done
 
     def step_list(self) -> list[bool]:
         if self.steps is not None:
             return self.steps
-        return {"idempotent": IDEMPOTENT, "noop": IDEMPOTENT, "error": BAD_INPUT, "info": [False]}[self.kind]
+        return {"idempotent": IDEMPOTENT, "noop": IDEMPOTENT, "error": BAD_INPUT, "info": [False], "partial": [False]}[
+            self.kind
+        ]
 
     def left_out_because(self) -> str | None:
         if REAL and self.sim_only:
@@ -137,6 +140,29 @@ def post(path: str, body: dict[str, Any], sim: bool = False, status: list[int] |
 
 
 K1, K2, K3 = P + "key-1", P + "key-2", P + "key-3"
+MK = P + "meta-key"
+
+
+def hand_edited(declared: dict[str, Any], **added: Any) -> dict[str, Any]:
+    """Metadata as the collection stored it for ``declared``, with keys another actor (the UI) added."""
+    return {
+        **declared,
+        **added,
+        "llmops_managed_by": "llmops.litellm",
+        "llmops_metadata_keys": sorted(declared),
+    }
+
+
+def expect_metadata(
+    record_of: Callable[[Any], dict[str, Any]], user: dict[str, Any], recorded: list[str]
+) -> Callable[[Any], None]:
+    def check(probe: Any) -> None:
+        stored = record_of(probe)["metadata"]
+        assert stored == {**user, "llmops_managed_by": "llmops.litellm", "llmops_metadata_keys": recorded}, stored
+
+    return check
+
+
 TEAM_K, BUDGET_K = P + "team-for-keys", P + "budget-for-keys"
 CUSTOM_1 = "sk-it-custom-" + secrets.token_hex(8)
 CUSTOM_2 = "sk-it-rotated-" + secrets.token_hex(8)
@@ -148,7 +174,11 @@ def check_k1_created(probe: dict[str, Any]) -> None:
     assert record["max_budget"] == 10
     assert record["budget_duration"] == "30d"
     assert (record["rpm_limit"], record["tpm_limit"], record["max_parallel_requests"]) == (10, 1000, 2)
-    assert record["metadata"] == {"owner": "platform", "llmops_managed_by": "llmops.litellm"}
+    assert record["metadata"] == {
+        "owner": "platform",
+        "llmops_managed_by": "llmops.litellm",
+        "llmops_metadata_keys": ["owner"],
+    }
     assert record["expires"] is not None
 
 
@@ -181,7 +211,12 @@ def check_every_field_updated(probe: dict[str, Any]) -> None:
     assert (record["rpm_limit"], record["tpm_limit"], record["max_parallel_requests"]) == (20, 2000, 4)
     assert record["litellm_budget_table"]["soft_budget"] == 5
     assert record["user_id"] == P + "user-1"
-    assert record["metadata"] == {"owner": "search", "tier": "gold", "llmops_managed_by": "llmops.litellm"}
+    assert record["metadata"] == {
+        "owner": "search",
+        "tier": "gold",
+        "llmops_managed_by": "llmops.litellm",
+        "llmops_metadata_keys": ["owner", "tier"],
+    }
 
 
 KEY_CASES = [
@@ -320,6 +355,38 @@ KEY_CASES = [
         check=expect_key(K3, blocked=True, models=["openai/gpt-4.1"]),
         sim_only=True,
     ),
+    Case(
+        "key metadata create records the declared keys",
+        "litellm_key",
+        {"key_alias": MK, "metadata": {"owner": "a", "tier": "x"}},
+        probe=key_probe(MK),
+        check=expect_metadata(only_key, {"owner": "a", "tier": "x"}, ["owner", "tier"]),
+    ),
+    Case(
+        "key metadata another actor's key is kept, a key no longer declared is removed",
+        "litellm_key",
+        {"key_alias": MK, "metadata": {"owner": "b"}},
+        setup=[
+            post(
+                "/key/update",
+                {"key_alias": MK, "metadata": hand_edited({"owner": "a", "tier": "x"}, cost_center="cc-9")},
+            )
+        ],
+        probe=key_probe(MK),
+        check=expect_metadata(only_key, {"owner": "b", "cost_center": "cc-9"}, ["owner"]),
+    ),
+    Case(
+        "key metadata another actor's key alone is no change",
+        "litellm_key",
+        {"key_alias": MK, "metadata": {"owner": "b"}},
+        kind="noop",
+        setup=[
+            post(
+                "/key/update",
+                {"key_alias": MK, "metadata": hand_edited({"owner": "b"}, cost_center="cc-9", reviewer="zoe")},
+            )
+        ],
+    ),
     Case("key info by alias", "litellm_key_info", {"key_alias": K1}, kind="info"),
     Case("key info by team", "litellm_key_info", {"team": TEAM_K}, kind="info"),
 ]
@@ -447,9 +514,93 @@ BULK_CASES = [
     ),
 ]
 
+R = [P + f"retry-{index}" for index in range(1, 8)]
+CUSTOM_R2, CUSTOM_R6 = "sk-it-retry-" + secrets.token_hex(8), "sk-it-retry-" + secrets.token_hex(8)
+
+
+def fault(**values: Any) -> dict[str, Any]:
+    return post("/_sim/faults", values, sim=True)
+
+
+def expect_keys(*aliases: str, values: dict[str, str] | None = None) -> Callable[[dict[str, Any]], None]:
+    """Exactly these retry-* keys exist (each once), those in ``values`` with that secret."""
+
+    def check(probe: dict[str, Any]) -> None:
+        found = [record for record in probe["keys"] if record["key_alias"] in R]
+        assert sorted(record["key_alias"] for record in found) == sorted(aliases), found
+        tokens = {record["key_alias"]: record["token"] for record in found}
+        for alias, value in (values or {}).items():
+            assert tokens[alias] == sha256(value), alias
+
+    return check
+
+
+FAULT_CASES = [
+    Case(
+        "retry key info after two 502s",
+        "litellm_key_info",
+        {"key_alias": K1},
+        kind="info",
+        setup=[fault(path="/key/list", status=502, count=2)],
+        sim_only=True,
+    ),
+    Case(
+        "retry bulk create after transient 503s",
+        "litellm_keys",
+        {"keys": [{"key_alias": R[0]}, {"key_alias": R[1], "key": CUSTOM_R2}]},
+        setup=[fault(path="/key/generate", status=503, count=2)],
+        probe=ALL_KEYS_PROBE,
+        check=expect_keys(R[0], R[1], values={R[1]: CUSTOM_R2}),
+        sim_only=True,
+    ),
+    Case(
+        "retry bulk create whose answer was lost is not sent again",
+        "litellm_keys",
+        {"keys": [{"key_alias": R[2], "key": CUSTOM_1.replace("custom", "lost")}]},
+        setup=[fault(path="/key/generate", status=504, applied=True)],
+        probe=ALL_KEYS_PROBE,
+        check=expect_keys(R[0], R[1], R[2]),
+        sim_only=True,
+    ),
+    Case(
+        "retry bulk persistent failure lists only the writes done",
+        "litellm_keys",
+        {"keys": [{"key_alias": R[3]}, {"key_alias": R[4]}, {"key_alias": R[5]}]},
+        kind="partial",
+        setup=[fault(path="/key/generate", status=503, count=50, match={"key_alias": R[4]})],
+        msg=(R[4], "HTTP 503", "Gave up after 4 attempts"),
+        expect_done={"created": [R[3]], "updated": [], "deleted": []},
+        probe=ALL_KEYS_PROBE,
+        check=expect_keys(R[0], R[1], R[2], R[3]),
+        sim_only=True,
+    ),
+    Case(
+        "retry bulk create that timed out but took effect",
+        "litellm_keys",
+        {"keys": [{"key_alias": R[6], "key": CUSTOM_R6}], "timeout": 1},
+        setup=[post("/_sim/faults", {"faults": []}, sim=True), fault(path="/key/generate", delay=1.5, applied=True)],
+        probe=ALL_KEYS_PROBE,
+        check=expect_keys(R[0], R[1], R[2], R[3], R[6], values={R[6]: CUSTOM_R6}),
+        sim_only=True,
+    ),
+]
+
 TEAM_A = P + "team-a"
 TEAM_B_ID = P + "team-b-id"
 TEAMS_PROBE = "/team/list"
+MT, MT_ID = P + "meta-team", P + "meta-team-id"
+# 100 teams whose alias contains PAGED, and PAGED itself, whose id sorts last: LiteLLM's alias
+# filter matches substrings, so the exact one comes on page 2 of 100.
+PAGED = P + "paged"
+PAGED_TEAMS = [{"team_alias": f"{PAGED}-{index:03d}", "team_id": f"{P}a-{index:03d}"} for index in range(100)] + [
+    {"team_alias": PAGED, "team_id": P + "z-paged"}
+]
+
+
+def check_paged_team(probe: dict[str, Any]) -> None:
+    assert probe["total"] == 101, {name: probe[name] for name in ("total", "page", "total_pages")}
+    exact = [team for team in probe["teams"] if team["team_alias"] == PAGED]
+    assert [(team["team_id"], team["max_budget"]) for team in exact] == [(P + "z-paged", 7)]
 
 
 def check_team_created(probe: list[dict[str, Any]]) -> None:
@@ -488,7 +639,11 @@ def check_team_updated(probe: list[dict[str, Any]]) -> None:
     assert team["models"] == [M2]
     assert (team["max_budget"], team["soft_budget"], team["budget_duration"]) == (200, 150, "7d")
     assert (team["rpm_limit"], team["tpm_limit"], team["blocked"]) == (50, 5000, True)
-    assert team["metadata"] == {"cost_center": "cc-2", "llmops_managed_by": "llmops.litellm"}
+    assert team["metadata"] == {
+        "cost_center": "cc-2",
+        "llmops_managed_by": "llmops.litellm",
+        "llmops_metadata_keys": ["cost_center"],
+    }
 
 
 def check_member_promoted(probe: list[dict[str, Any]]) -> None:
@@ -579,10 +734,46 @@ TEAM_CASES = [
         probe=key_probe(P + "team-b-key"),
         check=check_absent,
     ),
+    Case(
+        "team metadata create records the declared keys",
+        "litellm_team",
+        {"team_id": MT_ID, "team_alias": MT, "metadata": {"owner": "a", "tier": "x"}},
+        probe=TEAMS_PROBE,
+        check=expect_metadata(lambda probe: team_by_alias(probe, MT), {"owner": "a", "tier": "x"}, ["owner", "tier"]),
+    ),
+    Case(
+        "team metadata another actor's key is kept, a key no longer declared is removed",
+        "litellm_team",
+        {"team_id": MT_ID, "metadata": {"owner": "b"}},
+        setup=[
+            post("/team/update", {"team_id": MT_ID, "metadata": hand_edited({"owner": "a", "tier": "x"}, note="hand")})
+        ],
+        probe=TEAMS_PROBE,
+        check=expect_metadata(lambda probe: team_by_alias(probe, MT), {"owner": "b", "note": "hand"}, ["owner"]),
+    ),
+    Case(
+        "team metadata another actor's key alone is no change",
+        "litellm_team",
+        {"team_id": MT_ID, "metadata": {"owner": "b"}},
+        kind="noop",
+        setup=[post("/team/update", {"team_id": MT_ID, "metadata": hand_edited({"owner": "b"}, note="hand", x=1)})],
+    ),
+    Case(
+        "team found by alias on page 2 of the filtered listing",
+        "litellm_team",
+        {"team_alias": PAGED, "max_budget": 7},
+        setup=[post("/_sim/seed", {"teams": PAGED_TEAMS}, sim=True)],
+        probe=f"/v2/team/list?team_alias={PAGED}&page_size=100&page=2&sort_by=team_id",
+        check=check_paged_team,
+        sim_only=True,
+    ),
     Case("team info by alias", "litellm_team_info", {"team_alias": TEAM_A}, kind="info"),
 ]
 
 BUDGET_A = P + "budget-a"
+BUDGET_ODD = P + "budget-30days"
+BUDGET_LINKED = P + "budget-linked"
+LINKED_KEY = P + "budget-linked-key"
 BUDGETS_PROBE = "/budget/list"
 BUDGET_ARGS = {
     "budget_id": BUDGET_A,
@@ -643,6 +834,32 @@ BUDGET_CASES = [
     ),
     Case("budget info", "litellm_budget_info", {"budget_id": BUDGET_A}, kind="info"),
     Case(
+        "budget with a duration LiteLLM accepts as it reads it (30days)",
+        "litellm_budget",
+        {"budget_id": BUDGET_ODD, "budget_duration": "30days"},
+        probe=BUDGETS_PROBE,
+        check=expect_budget(BUDGET_ODD, budget_duration="30days"),
+    ),
+    Case(
+        "budget delete refused while keys use it",
+        "litellm_budget",
+        {"budget_id": BUDGET_LINKED, "state": "absent"},
+        kind="error",
+        setup=[
+            post("/budget/new", {"budget_id": BUDGET_LINKED, "max_budget": 5}),
+            post("/key/generate", {"key_alias": LINKED_KEY, "budget_id": BUDGET_LINKED}),
+        ],
+        steps=[True, False],
+        msg=("budget %r is still used by 1 key(s) (%s)" % (BUDGET_LINKED, LINKED_KEY), "detach: true"),
+    ),
+    Case(
+        "budget delete with detach unlinks its keys first",
+        "litellm_budget",
+        {"budget_id": BUDGET_LINKED, "state": "absent", "detach": True},
+        probe=key_probe(LINKED_KEY),
+        check=expect_key(LINKED_KEY, budget_id=None),
+    ),
+    Case(
         "budget delete",
         "litellm_budget",
         {"budget_id": BUDGET_A, "state": "absent"},
@@ -655,6 +872,7 @@ WRONG_KEY = "sk-it-wrong-master-key-000000"
 UNREACHABLE = "http://127.0.0.1:9"
 DUP = P + "dup-alias"
 DUP_TEAM = P + "dup-team"
+UNLISTABLE = P + "unlistable"
 
 ERROR_CASES = [
     Case(
@@ -848,11 +1066,78 @@ ERROR_CASES = [
         msg=(DUP_TEAM, "2 teams", "team_id"),
     ),
     Case(
+        "error team a team LiteLLM cannot list is not created a second time",
+        "litellm_team",
+        {"team_alias": UNLISTABLE, "max_budget": 3},
+        kind="error",
+        setup=[
+            post(
+                "/_sim/seed",
+                {
+                    "teams": [
+                        {
+                            "team_alias": UNLISTABLE,
+                            "members_with_roles": [{"user_id": None, "user_email": None, "role": "user"}],
+                        }
+                    ]
+                },
+                sim=True,
+            )
+        ],
+        msg=("/v2/team/list", "HTTP 500", "fails its own validation"),
+        sim_only=True,
+    ),
+    Case(
         "error budget negative max_budget",
         "litellm_budget",
         {"budget_id": P + "eb", "max_budget": -1},
         kind="error",
         msg=("max_budget",),
+    ),
+    Case(
+        "error key max_parallel_requests beyond its integer column",
+        "litellm_key",
+        {"key_alias": P + "e1", "max_parallel_requests": 3000000000},
+        kind="error",
+        msg=(
+            "max_parallel_requests: 3000000000 exceeds the largest value LiteLLM can store",
+            "(2147483647, PostgreSQL integer)",
+        ),
+    ),
+    Case(
+        "error bulk rpm_limit beyond its bigint column",
+        "litellm_keys",
+        {"keys": [{"key_alias": P + "e3"}, {"key_alias": P + "e4", "rpm_limit": 2**63}]},
+        kind="error",
+        msg=("keys[1] (%se4): rpm_limit: 9223372036854775808 exceeds the largest value" % P, "PostgreSQL bigint"),
+    ),
+    Case(
+        "error team tpm_limit beyond its bigint column",
+        "litellm_team",
+        {"team_alias": P + "et", "tpm_limit": 2**63},
+        kind="error",
+        msg=("tpm_limit", "9223372036854775807, PostgreSQL bigint"),
+    ),
+    Case(
+        "error budget max_parallel_requests beyond its integer column",
+        "litellm_budget",
+        {"budget_id": P + "eb", "max_parallel_requests": 2**31},
+        kind="error",
+        msg=("max_parallel_requests", "2147483647, PostgreSQL integer"),
+    ),
+    Case(
+        "error budget duration of months other than 1mo",
+        "litellm_budget",
+        {"budget_id": P + "eb", "budget_duration": "2mo"},
+        kind="error",
+        msg=("budget_duration: invalid duration '2mo'", "1mo"),
+    ),
+    Case(
+        "error key budget_duration of 0",
+        "litellm_key",
+        {"key_alias": P + "e1", "budget_duration": "0d"},
+        kind="error",
+        msg=("budget_duration: invalid duration '0d'", "0 seconds"),
     ),
     Case(
         "error budget bad duration",
@@ -865,7 +1150,7 @@ ERROR_CASES = [
 
 # Two independent lanes, each against its own simulator, run at the same time.
 LANES = {
-    "keys": KEY_CASES + BULK_CASES,
+    "keys": KEY_CASES + BULK_CASES + FAULT_CASES,
     "teams-budgets-errors": TEAM_CASES + BUDGET_CASES + ERROR_CASES,
 }
 ALL_CASES = [case for cases in LANES.values() for case in cases]
@@ -957,6 +1242,17 @@ def test_case(case: Case, case_results: dict[str, Any]) -> None:
     failed = [step["failed"] for step in steps]
     deltas = write_deltas(outcome)
     details = describe(outcome)
+    if case.kind == "partial":
+        # A run that fails part-way: its result lists exactly the writes that took effect.
+        assert failed == [True], details
+        for fragment in case.msg:
+            assert fragment in steps[0]["msg"], (fragment, steps[0]["msg"])
+        assert steps[0]["done"] == case.expect_done, details
+        if deltas is not None:
+            assert deltas[0] > 0, details
+        if case.check is not None:
+            case.check(outcome["probe"])
+        return
     if case.kind == "error":
         assert failed == (case.expect_failed or [True] * len(steps)), details
         failure = steps[failed.index(True)]["msg"]

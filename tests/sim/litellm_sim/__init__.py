@@ -35,17 +35,32 @@ What it guarantees:
   key regenerate (Enterprise)           key_management_endpoints.py: regenerate_key_fn,
                                         _execute_virtual_key_regeneration
   team new, proxy admin auto-member     team_endpoints.py: new_team, _should_auto_add_team_creator
-  team update / info / list             team_endpoints.py: update_team, team_info, list_team
+  team update / info                    team_endpoints.py: update_team, team_info
+  team list, invalid teams left out     team_endpoints.py: list_team, _authorize_and_filter_teams
+  paginated, filtered team list,        team_endpoints.py: list_team_v2,
+  invalid team -> 500                   _build_team_list_where_conditions,
+                                        _convert_teams_to_response_models;
+                                        proxy_server.py: otel_unhandled_exception_handler
   team delete deletes its keys          team_endpoints.py: delete_team
   team members                          team_endpoints.py: team_member_add, team_member_delete,
                                         team_member_update
   budgets                               budget_management_endpoints.py: new_budget,
                                         update_budget, info_budget, list_budget, delete_budget
+  budget delete: keys' and members'     budget_management_endpoints.py: delete_budget; the
+  budget_id set to null, metadata       foreign keys of litellm-proxy-extras' migrations
+  links left dangling
+  team members' budget, memberships     team_endpoints.py: TeamMemberBudgetHandler,
+                                        get_all_team_memberships; management_helpers/utils.py:
+                                        add_new_member, _resolve_member_budget_id
+  integers beyond their column (500)    proxy/schema.prisma (Int = int4, BigInt = int8)
   model list                            proxy_server.py: model_list
   ====================================  =====================================================
 
 - It counts requests and writes (``GET /_sim/stats``) so tests can prove a second run writes
   nothing.
+- It injects faults on request (``POST /_sim/faults``): an HTTP status, a delay (to force a
+  client timeout), before or after the request is handled, so retries are tested, including a
+  write that took effect although its answer was lost.
 
 What it does not do: serve LLM traffic, track spend, enforce budgets or rate limits, apply
 non-admin permission rules (only the master key is accepted), or compute LiteLLM's calendar

@@ -7,11 +7,19 @@
    ``str(detail)``, so a ``{"error": "..."}`` detail arrives as its Python repr.
 3. ``HTTPException`` that escapes an endpoint without a ``try`` (the budget endpoints,
    ``/team/delete``, ``/team/member_*``): FastAPI's ``{"detail": ...}``.
+
+Any other exception escaping such an endpoint (a database error) is a bare ``500 Internal
+Server Error`` in text/plain (``PlainText``).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+class PlainText(str):
+    """A body sent as ``text/plain``, as Starlette answers an exception no handler caught
+    (``Internal Server Error``)."""
 
 
 class ApiError(Exception):

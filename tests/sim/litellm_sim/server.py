@@ -10,18 +10,25 @@ routes live under ``/_sim/`` and need no credential:
 - ``POST /_sim/config``: ``{"premium_user": bool, "auto_add_proxy_admin_to_teams": bool,
   "models": [...]}``.
 - ``POST /_sim/seed``: insert raw ``keys`` / ``teams`` rows without validation, as an older
-  LiteLLM could have left them (duplicate aliases). Not counted as writes.
+  LiteLLM could have left them (duplicate aliases, a team member without an identity). Not
+  counted as writes.
+- ``POST /_sim/faults``: arm a fault, ``{"path": "/key/generate", "status": 503, "count": 2}``
+  (also ``method``, ``match``: body fields to match, ``delay``: seconds before answering,
+  ``applied``: handle the request first, so the write happens and only its answer is lost,
+  ``body``), or ``{"faults": [...]}`` to replace them all; ``GET /_sim/faults`` lists them with
+  how many each served. Faulted requests are counted like any other. See ``Simulator.take_fault``.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .errors import ApiError
+from .errors import ApiError, PlainText
 from .state import Simulator
 from .validation import RequestInvalid
 
@@ -39,6 +46,7 @@ ROUTES = {
     ("POST", "/team/delete"): "team_delete_endpoint",
     ("GET", "/team/info"): "team_info_endpoint",
     ("GET", "/team/list"): "team_list_endpoint",
+    ("GET", "/v2/team/list"): "team_list_v2_endpoint",
     ("POST", "/team/member_add"): "team_member_add_endpoint",
     ("POST", "/team/member_delete"): "team_member_delete_endpoint",
     ("POST", "/team/member_update"): "team_member_update_endpoint",
@@ -82,6 +90,21 @@ QUERY_PARAMETERS = {
     "/key/info": frozenset(["key"]),
     "/team/info": frozenset(["team_id", "key_limit"]),
     "/team/list": frozenset(["user_id", "organization_id"]),
+    "/v2/team/list": frozenset(
+        [
+            "user_id",
+            "organization_id",
+            "team_id",
+            "team_alias",
+            "search",
+            "search_team_id_match",
+            "page",
+            "page_size",
+            "sort_by",
+            "sort_order",
+            "status",
+        ]
+    ),
     "/budget/list": frozenset(),
     "/v1/models": frozenset(
         [
@@ -155,6 +178,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self._send(405 if known else 404, {"detail": "Method Not Allowed" if known else "Not Found"})
             return
         try:
+            parsed = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            parsed = None
+        fault = simulator.take_fault(method, route, query, parsed)
+        if fault is not None and not fault["applied"]:
+            self._send(*simulator.fault_answer(fault))
+            return
+        try:
             simulator.authenticate(self.headers.get("Authorization"))
             unknown = unknown_query_parameters(route, query) if method == "GET" else []
             if unknown:
@@ -170,6 +201,11 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             status, payload = 422, exc.body()
         except ApiError as exc:
             status, payload = exc.status, exc.body
+        if fault is not None:
+            if fault["status"] is not None:
+                status, payload = simulator.fault_answer(fault)
+            elif fault["delay"]:
+                time.sleep(fault["delay"])
         self._send(status, payload)
 
     def _control(self, method: str, route: str, raw: bytes) -> None:
@@ -184,16 +220,32 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self._send(200, simulator.configure(body))
         elif (method, route) == ("POST", "/_sim/seed"):
             self._send(200, simulator.seed(body))
+        elif (method, route) == ("POST", "/_sim/faults"):
+            try:
+                self._send(200, simulator.add_faults(body))
+            except (ValueError, TypeError) as exc:
+                self._send(400, {"detail": str(exc)})
+        elif (method, route) == ("GET", "/_sim/faults"):
+            self._send(200, simulator.faults_snapshot())
         else:
             self._send(404, {"detail": "Not Found"})
 
     def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        """A JSON answer; a PlainText payload as text/plain, a str payload (a gateway's error page) as HTML."""
+        if isinstance(payload, PlainText):
+            data, content_type = payload.encode(), "text/plain; charset=utf-8"
+        elif isinstance(payload, str) and status >= 500:
+            data, content_type = payload.encode(), "text/html"
+        else:
+            data, content_type = json.dumps(payload).encode(), "application/json"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a delayed fault)
 
 
 def start(

@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -30,15 +31,19 @@ from litellm.constants import (
 from litellm.litellm_core_utils.duration_parser import duration_in_seconds
 from litellm.proxy._types import (
     CommonProxyErrors,
+    LiteLLM_DeletedTeamTable,
     LiteLLM_ManagementEndpoint_MetadataFields,
     LiteLLM_ManagementEndpoint_MetadataFields_Premium,
     LiteLLM_Reserved_Metadata_Fields,
+    TeamListResponseObject,
 )
 from litellm.proxy.common_utils.timezone_utils import budget_duration_error, get_budget_reset_time
 from litellm.secret_managers.base_secret_manager import raise_if_unsafe_secret_name
+from litellm.types.proxy.management_endpoints.team_endpoints import TeamListItem, TeamListResponse
+from pydantic import ValidationError
 
-from .errors import ApiError, handled_http_exception, proxy_exception, raw_http_exception
-from .validation import validate, validate_query
+from .errors import ApiError, PlainText, handled_http_exception, proxy_exception, raw_http_exception
+from .validation import RequestInvalid, validate, validate_query
 
 DEFAULT_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "claude-3-5-haiku", "text-embedding-3-small")
 DEFAULT_WILDCARDS = ("openai/*",)
@@ -101,7 +106,23 @@ TEAM_COLUMNS = frozenset(
         "policies",
     ]
 )
+# Raw team rows /_sim/seed may also set: a member list as an older LiteLLM (or a hand-edited
+# database) could have left it, which LiteLLM's own team models then refuse.
+TEAM_SEED_COLUMNS = TEAM_COLUMNS | frozenset(["members_with_roles", "members", "admins", "spend", "created_at"])
 TEAM_SYSTEM_METADATA_KEYS = ("team_member_budget_id",)
+# team_endpoints.py: list_team_v2 (valid_sort_columns).
+TEAM_SORT_COLUMNS = ("team_id", "team_alias", "created_at")
+# proxy_server.py: otel_unhandled_exception_handler (an exception an endpoint did not handle).
+UNHANDLED_EXCEPTION_BODY = {"error": {"message": "Internal server error", "type": "internal_server_error"}}
+# db/exception_handler.py: PrismaDBExceptionHandler.service_unavailable_proxy_exception.
+DB_UNAVAILABLE_BODY = {
+    "error": {
+        "message": "Service Unavailable, the authentication database is temporarily unreachable. Please retry shortly.",
+        "type": "no_db_connection",
+        "param": "None",
+        "code": "503",
+    }
+}
 BUDGET_COLUMNS = (
     "budget_id",
     "max_budget",
@@ -133,6 +154,32 @@ WRITE_ROUTES = frozenset(
         "/budget/delete",
     ]
 )
+
+
+# PostgreSQL types of the integer limit columns (proxy/schema.prisma: Int is int4, BigInt int8;
+# the same in LiteLLM_VerificationToken, LiteLLM_TeamTable and LiteLLM_BudgetTable).
+INT4_COLUMNS = frozenset(["max_parallel_requests"])
+INT8_COLUMNS = frozenset(["tpm_limit", "rpm_limit", "tpd_limit"])
+INT4_MAX, INT8_MAX = 2**31 - 1, 2**63 - 1
+
+
+class ColumnOutOfRange(Exception):
+    """What the database layer raises for an integer beyond its column (a prisma DataError in
+    LiteLLM): Prisma refuses a number beyond 64 bits itself (P2033), PostgreSQL an int4 overflow
+    (SQLSTATE 22003, Prisma's P2020). Each endpoint turns it into its own 500 (or 400) answer."""
+
+
+def check_column_ranges(values: Mapping[str, Any]) -> None:
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        if name in INT8_COLUMNS and not -INT8_MAX - 1 <= value <= INT8_MAX:
+            raise ColumnOutOfRange(
+                "A number used in the query does not fit into a 64 bit signed integer. Consider using `BigInt` "
+                "as field type if you're trying to store large integers"
+            )
+        if name in INT4_COLUMNS and not -INT4_MAX - 1 <= value <= INT4_MAX:
+            raise ColumnOutOfRange(f'Value out of range for the type. value "{value}" is out of range for type integer')
 
 
 def now_iso() -> str:
@@ -205,7 +252,11 @@ class Simulator:
             self.keys: dict[str, dict[str, Any]] = {}
             self.deleted_keys: list[dict[str, Any]] = []
             self.teams: dict[str, dict[str, Any]] = {}
+            self.deleted_teams: list[dict[str, Any]] = []
+            self.faults: list[dict[str, Any]] = []
             self.budgets: dict[str, dict[str, Any]] = {}
+            # LiteLLM_TeamMembership rows by (team_id, user_id): a member's spend and budget in a team.
+            self.memberships: dict[tuple[str, str], dict[str, Any]] = {}
             self.models, self.wildcards, self.access_groups = (list(part) for part in self.base_models)
             self.premium_user = False
             self.auto_add_proxy_admin_to_teams = True
@@ -260,10 +311,80 @@ class Simulator:
             team_ids = []
             for raw in body.get("teams", []):
                 row = self._new_team_row(team_id=raw.get("team_id") or str(uuid.uuid4()))
-                row.update({name: value for name, value in raw.items() if name in TEAM_COLUMNS})
+                row.update({name: value for name, value in raw.items() if name in TEAM_SEED_COLUMNS})
                 self.teams[row["team_id"]] = row
                 team_ids.append(row["team_id"])
             return {"tokens": tokens, "team_ids": team_ids}
+
+    def add_faults(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``{"path", "method"?, "match"?, "status"?, "delay"?, "applied"?, "count"?, "body"?}``, or
+        ``{"faults": [...]}`` to replace the list (``[]`` clears it). See ``take_fault``."""
+        with self.lock:
+            if "faults" in body:
+                self.faults = []
+                entries = list(body["faults"])
+            else:
+                entries = [body]
+            for entry in entries:
+                if not entry.get("path"):
+                    raise ValueError("a fault needs a path")
+                fault = {
+                    "path": entry["path"],
+                    "method": entry.get("method"),
+                    "match": dict(entry.get("match") or {}),
+                    "status": entry.get("status"),
+                    "delay": float(entry.get("delay") or 0),
+                    "applied": bool(entry.get("applied")),
+                    "count": int(entry.get("count", 1)),
+                    "body": entry.get("body"),
+                    "served": 0,
+                }
+                if fault["status"] is None and not fault["applied"]:
+                    fault["status"] = 503
+                self.faults.append(fault)
+            return self.faults_snapshot()
+
+    def faults_snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {"faults": copy.deepcopy(self.faults)}
+
+    def take_fault(self, method: str, route: str, query: Mapping[str, str], body: Any) -> dict[str, Any] | None:
+        """The first armed fault matching the request, its count decremented, or None.
+
+        A fault answers ``status`` (default 503) after ``delay`` seconds without handling the
+        request; with ``applied`` the request is handled first, then its answer is replaced by
+        ``status`` (when set) after ``delay`` seconds: the write happened, its answer was lost.
+        ``match`` holds body (or query) fields the request must carry with these values.
+        """
+        fields = dict(query)
+        if isinstance(body, Mapping):
+            fields.update(body)
+        with self.lock:
+            for fault in self.faults:
+                if fault["count"] <= 0 or fault["path"] != route:
+                    continue
+                if fault["method"] and fault["method"].upper() != method:
+                    continue
+                if any(fields.get(name) != value for name, value in fault["match"].items()):
+                    continue
+                fault["count"] -= 1
+                fault["served"] += 1
+                return dict(fault)
+        return None
+
+    @staticmethod
+    def fault_answer(fault: Mapping[str, Any]) -> tuple[int, Any]:
+        """What a faulted request gets: LiteLLM's own body for 500 and 503, a gateway's text otherwise."""
+        if fault.get("delay"):
+            time.sleep(fault["delay"])
+        status = int(fault["status"])
+        if fault.get("body") is not None:
+            return status, fault["body"]
+        if status == 503:
+            return status, DB_UNAVAILABLE_BODY
+        if status == 500:
+            return status, UNHANDLED_EXCEPTION_BODY
+        return status, f"<html><body><h1>{status} Gateway error</h1></body></html>"
 
     # Auth --------------------------------------------------------------------------------
 
@@ -462,11 +583,11 @@ class Simulator:
             return None
         try:
             seconds = duration_in_seconds(duration)
-        except ValueError as exc:
+            return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat()
+        except (ValueError, OverflowError) as exc:
             if updating:
                 raise proxy_exception(400, f"Authentication Error, {exc}", "auth_error", "None") from None
             raise proxy_exception(500, str(exc), "internal_server_error", None) from None
-        return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat()
 
     def _members_with_user_ids(self, members: list[Any]) -> list[dict[str, Any]]:
         """team_endpoints.py: _validate_and_populate_member_user_info: a member added by email
@@ -531,6 +652,10 @@ class Simulator:
             if token in self.keys:
                 raise proxy_exception(500, "Internal Server Error.", "internal_server_error", None)
             expires = self._expires(data.duration)
+            try:
+                check_column_ranges(data.model_dump(include=INT4_COLUMNS | INT8_COLUMNS))
+            except ColumnOutOfRange as exc:
+                raise proxy_exception(500, str(exc), "internal_server_error", None) from None
             budget_id = data.budget_id
             if data.soft_budget is not None:
                 budget = self._budget_row(soft_budget=data.soft_budget, model_max_budget=data.model_max_budget or {})
@@ -680,6 +805,10 @@ class Simulator:
                 if data.team_id is not None:
                     self._check_team_change(row, data.team_id)
                 values = self._prepare_key_update(data, row)
+                try:
+                    check_column_ranges(values)
+                except ColumnOutOfRange as exc:
+                    raise proxy_exception(400, f"Authentication Error, {exc}", "auth_error", "None") from None
                 if values.get("key_alias") != row.get("key_alias"):
                     self._check_alias_format(values.get("key_alias"))
                 self._alias_taken(values.get("key_alias"), except_token=row["token"])
@@ -890,6 +1019,102 @@ class Simulator:
                 errors.append(problem)
         return errors
 
+    TEAM_MEMBER_BUDGET_FIELDS = (
+        "team_member_budget",
+        "team_member_rpm_limit",
+        "team_member_tpm_limit",
+        "team_member_budget_duration",
+    )
+
+    @staticmethod
+    def _team_range_check(data: Any) -> None:
+        """The integer columns of the team row and of its member budget; handle_exception_on_proxy
+        makes the database's error a 500."""
+        try:
+            check_column_ranges(data.model_dump(include=INT4_COLUMNS | INT8_COLUMNS))
+            check_column_ranges({"rpm_limit": data.team_member_rpm_limit, "tpm_limit": data.team_member_tpm_limit})
+        except ColumnOutOfRange as exc:
+            raise proxy_exception(500, str(exc), "internal_server_error", None) from None
+
+    def _new_team_member_budget(self, team_alias: str | None, data: Any, fields: set[str]) -> str:
+        """team_endpoints.py: TeamMemberBudgetHandler.create_team_member_budget_table: a budget row
+        for the team's members, its id kept in the team's metadata as ``team_member_budget_id``."""
+        if team_alias is not None:
+            budget_id = f"team-{team_alias.replace(' ', '-')}-budget-{uuid.uuid4().hex}"
+        else:
+            budget_id = f"team-budget-{uuid.uuid4().hex}"
+        duration = (
+            data.team_member_budget_duration
+            if "team_member_budget_duration" in fields
+            else getattr(data, "budget_duration", None) or data.team_member_budget_duration
+        )
+        budget = self._budget_row(
+            budget_id=budget_id,
+            max_budget=data.team_member_budget,
+            rpm_limit=data.team_member_rpm_limit,
+            tpm_limit=data.team_member_tpm_limit,
+            budget_duration=duration,
+            budget_reset_at=_reset_at(duration),
+        )
+        self.budgets[budget_id] = budget
+        return budget_id
+
+    def _upsert_team_member_budget(self, row: Mapping[str, Any], data: Any, fields: set[str]) -> str:
+        """TeamMemberBudgetHandler.upsert_team_member_budget_table: the fields sent (an explicit null
+        clears) written into the team's member budget, or a new one when the team has none. A
+        ``team_member_budget_id`` left pointing at a deleted budget makes prisma's update answer
+        None, and the handler fails reading its budget_id (500)."""
+        budget_id = (row.get("metadata") or {}).get("team_member_budget_id")
+        if not isinstance(budget_id, str):
+            return self._new_team_member_budget(row.get("team_alias"), data, fields)
+        budget = self.budgets.get(budget_id)
+        if budget is None:
+            raise proxy_exception(500, "'NoneType' object has no attribute 'budget_id'", "internal_server_error", None)
+        for request_field, column in (
+            ("team_member_budget", "max_budget"),
+            ("team_member_rpm_limit", "rpm_limit"),
+            ("team_member_tpm_limit", "tpm_limit"),
+            ("team_member_budget_duration", "budget_duration"),
+        ):
+            if request_field in fields:
+                budget[column] = getattr(data, request_field)
+        if "team_member_budget_duration" in fields:
+            budget["budget_reset_at"] = _reset_at(data.team_member_budget_duration)
+        budget["updated_at"] = now_iso()
+        return budget_id
+
+    def _member_budget_id(self, team: Mapping[str, Any]) -> str | None:
+        """management_helpers/utils.py: _resolve_member_budget_id without per-member limits: the
+        team's member budget, or none when the team has none or it no longer exists."""
+        budget_id = (team.get("metadata") or {}).get("team_member_budget_id")
+        return budget_id if isinstance(budget_id, str) and budget_id in self.budgets else None
+
+    def _add_memberships(self, team: Mapping[str, Any], user_ids: list[str], budget_id: str | None = None) -> None:
+        """management_helpers/utils.py: add_new_member: every member gets a membership row (an
+        existing one is kept as it is), linked to ``budget_id`` or the team's member budget."""
+        linked = budget_id if budget_id is not None else self._member_budget_id(team)
+        for user_id in user_ids:
+            key = (team["team_id"], user_id)
+            if key not in self.memberships:
+                self.memberships[key] = {
+                    "team_id": team["team_id"],
+                    "user_id": user_id,
+                    "spend": 0.0,
+                    "total_spend": 0.0,
+                    "budget_id": linked,
+                }
+
+    def _team_memberships(self, team_id: str) -> list[dict[str, Any]]:
+        """team_endpoints.py: get_all_team_memberships (each with its litellm_budget_table)."""
+        result = []
+        for (member_team, _user), row in sorted(self.memberships.items()):
+            if member_team == team_id:
+                view = copy.deepcopy(row)
+                budget = self.budgets.get(row.get("budget_id") or "")
+                view["litellm_budget_table"] = copy.deepcopy(budget) if budget else None
+                result.append(view)
+        return result
+
     def team_new_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
         """proxy/management_endpoints/team_endpoints.py: new_team.
 
@@ -897,7 +1122,9 @@ class Simulator:
         >= max_budget (400), a given team_id that exists (400) or is reserved (400), no
         alias uniqueness at all, an unknown organization_id (400), the master key's user
         (``default_user_id``) added as team admin (_should_auto_add_team_creator),
-        metadata-backed fields folded into metadata and ``team_member_budget_id`` stripped.
+        metadata-backed fields folded into metadata and ``team_member_budget_id`` stripped,
+        team_member_* limits creating the members' budget (its id in metadata), a membership
+        row per member linked to it, and integers beyond their column failing (500).
         """
         data = validate("NewTeamRequest", body)
         fields = data.model_fields_set
@@ -928,6 +1155,7 @@ class Simulator:
                 )
             if data.organization_id is not None:
                 raise handled_http_exception(400, f"Organization not found for organization_id={data.organization_id}")
+            self._team_range_check(data)
             members = list(data.members_with_roles)
             if self.auto_add_proxy_admin_to_teams and not any(
                 member.user_id == LITELLM_PROXY_ADMIN_NAME for member in members
@@ -937,6 +1165,8 @@ class Simulator:
                 name: value for name, value in (data.metadata or {}).items() if name not in TEAM_SYSTEM_METADATA_KEYS
             }
             metadata = self._merge_metadata_fields(metadata, data, fields)
+            if any(getattr(data, name) is not None for name in self.TEAM_MEMBER_BUDGET_FIELDS):
+                metadata["team_member_budget_id"] = self._new_team_member_budget(data.team_alias, data, fields)
             row = self._new_team_row(team_id)
             row.update(
                 {
@@ -956,6 +1186,7 @@ class Simulator:
                 }
             )
             self.teams[team_id] = row
+            self._add_memberships(row, [m["user_id"] for m in row["members_with_roles"] if m.get("user_id")])
             return 200, copy.deepcopy(row)
 
     def team_update_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
@@ -963,8 +1194,10 @@ class Simulator:
 
         Reproduces: negative budgets (400), budget_duration validation (400), an unknown
         team (404), soft_budget >= max_budget checked against the stored values too (400),
-        ``metadata`` replacing the stored metadata while keeping system keys, and the
-        ``{"team_id", "data"}`` response.
+        ``metadata`` replacing the stored metadata while keeping system keys, team_member_*
+        limits written into the members' budget (created when the team has none, its
+        members' memberships then linked to it; an explicit null clears), integers beyond
+        their column failing (500), and the ``{"team_id", "data"}`` response.
         """
         data = validate("UpdateTeamRequest", body)
         with self.lock:
@@ -996,6 +1229,7 @@ class Simulator:
                     )
             if data.organization_id:
                 raise handled_http_exception(400, f"Organization not found for organization_id={data.organization_id}")
+            self._team_range_check(data)
             updated = data.model_dump(exclude_unset=True)
             if isinstance(updated.get("metadata"), dict):
                 stored = row.get("metadata") or {}
@@ -1011,9 +1245,27 @@ class Simulator:
                 updated["metadata"] = self._merge_metadata_fields(base, data, set(updated))
             if "budget_duration" in updated:
                 updated["budget_reset_at"] = _reset_at(updated["budget_duration"])
+            member_fields = {name for name in self.TEAM_MEMBER_BUDGET_FIELDS if name in updated}
+            backfill = None
+            if member_fields and any(getattr(data, name) is not None for name in self.TEAM_MEMBER_BUDGET_FIELDS):
+                metadata = dict(updated.get("metadata") or row.get("metadata") or {})
+                metadata["team_member_budget_id"] = self._upsert_team_member_budget(row, data, member_fields)
+                updated["metadata"] = metadata
+                backfill = metadata["team_member_budget_id"]
+            elif member_fields:
+                budget = self.budgets.get((row.get("metadata") or {}).get("team_member_budget_id") or "")
+                if budget is not None:
+                    self._upsert_team_member_budget(row, data, member_fields)
             for name, value in updated.items():
                 if name in TEAM_COLUMNS:
                     row[name] = value if not (name == "metadata" and value is None) else {}
+            if backfill is not None:
+                # TeamMemberBudgetHandler.backfill_team_member_budget_entries: members without a
+                # membership get one, memberships without a budget are linked; others are kept.
+                self._add_memberships(row, [m["user_id"] for m in row["members_with_roles"] if m.get("user_id")])
+                for (team_id, _user), membership in self.memberships.items():
+                    if team_id == row["team_id"] and membership.get("budget_id") is None:
+                        membership["budget_id"] = backfill
             row["updated_at"] = now_iso()
             return 200, {"team_id": row["team_id"], "data": copy.deepcopy(row)}
 
@@ -1022,7 +1274,8 @@ class Simulator:
 
         Reproduces: every team must exist or nothing is deleted (404 in FastAPI's
         ``{"detail": ...}`` shape, since the endpoint has no ``try``), and deleting a team
-        deletes all of its keys.
+        deletes all of its keys and memberships (_sweep_deleted_team_references_tx); its
+        members' budget row stays.
         """
         data = validate("DeleteTeamRequest", body)
         with self.lock:
@@ -1032,7 +1285,19 @@ class Simulator:
             for token in [token for token, row in self.keys.items() if row.get("team_id") in data.team_ids]:
                 self._archive_key(token)
             for team_id in data.team_ids:
-                del self.teams[team_id]
+                row = self.teams.pop(team_id)
+                self.deleted_teams.append(
+                    dict(
+                        row,
+                        id=str(uuid.uuid4()),
+                        deleted_at=now_iso(),
+                        deleted_by=LITELLM_PROXY_ADMIN_NAME,
+                        deleted_by_api_key=None,
+                        litellm_changed_by=None,
+                    )
+                )
+            for key in [key for key in self.memberships if key[0] in data.team_ids]:
+                del self.memberships[key]
             return 200, {"deleted_teams": data.team_ids}
 
     def team_info_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
@@ -1051,11 +1316,20 @@ class Simulator:
                     404, {"message": f"Team not found, passed team id: {team_id}."}, "auth_error", "None"
                 )
             keys = [copy.deepcopy(key) for key in self.keys.values() if key.get("team_id") == team_id]
-            return 200, {"team_id": team_id, "team_info": copy.deepcopy(row), "keys": keys, "team_memberships": []}
+            return 200, {
+                "team_id": team_id,
+                "team_info": copy.deepcopy(row),
+                "keys": keys,
+                "team_memberships": self._team_memberships(team_id),
+            }
 
     def team_list_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
-        """team_endpoints.py: list_team (every team, unpaginated, each with its keys, sorted by
-        team_alias; ``user_id`` and ``organization_id`` filters)."""
+        """team_endpoints.py: list_team, _authorize_and_filter_teams (every team, unpaginated, each
+        with its keys, sorted by team_alias; ``user_id`` and ``organization_id`` filters).
+
+        Reproduces: a team whose row fails LiteLLM's TeamListResponseObject validation (a member
+        without user_id and user_email, say) is logged and silently left out of the answer.
+        """
         with self.lock:
             teams = list(self.teams.values())
             user_id = query.get("user_id")
@@ -1067,11 +1341,120 @@ class Simulator:
             result = []
             for team in teams:
                 entry = copy.deepcopy(team)
-                entry["team_memberships"] = []
+                entry["team_memberships"] = self._team_memberships(team["team_id"])
                 entry["keys"] = [copy.deepcopy(k) for k in self.keys.values() if k.get("team_id") == team["team_id"]]
+                try:
+                    TeamListResponseObject(**entry)
+                except ValidationError:
+                    continue
                 result.append(entry)
             result.sort(key=lambda team: team.get("team_alias") or "")
             return 200, result
+
+    def _user_team_ids(self, user_id: str) -> list[str] | None:
+        """The teams a user belongs to (LiteLLM_UserTable.teams), None for an unknown user. The
+        simulator has no user table: a user exists once a team lists them or a key names them."""
+        teams = [
+            team_id
+            for team_id, team in self.teams.items()
+            if any(member.get("user_id") == user_id for member in team["members_with_roles"])
+        ]
+        if teams or any(key.get("user_id") == user_id for key in self.keys.values()):
+            return teams
+        return None
+
+    def team_list_v2_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """team_endpoints.py: list_team_v2, _build_team_list_where_conditions,
+        _get_keys_count_by_team, _convert_teams_to_response_models.
+
+        Reproduces: ``page`` >= 1 and 1 <= ``page_size`` <= 100 (default 10, 422 outside),
+        ``team_id`` exact, ``team_alias`` a case-insensitive substring, ``search`` (team_id exact,
+        or a prefix with ``search_team_id_match=prefix``, or alias substring), ``organization_id``,
+        ``user_id`` (404 for an unknown user, an empty page for one without teams, 404 when
+        ``team_id`` is not one of theirs), ``status`` (only ``deleted``: 400 otherwise, then the
+        deleted-team archive), ``sort_by`` team_id / team_alias / created_at with ``sort_order``
+        (anything else: created_at descending), each team as TeamListItem with ``members_count``
+        and ``keys_count``, ``{"teams", "total", "page", "page_size", "total_pages"}``, and a
+        stored team LiteLLM's model refuses turning the whole answer into a 500.
+        """
+        page = validate_query("page", query.get("page"), 1, 1)
+        page_size = validate_query("page_size", query.get("page_size"), 10, 1, 100)
+        match_mode = query.get("search_team_id_match", "exact")
+        if match_mode not in ("exact", "prefix"):
+            raise RequestInvalid(
+                [
+                    {
+                        "type": "literal_error",
+                        "loc": ["query", "search_team_id_match"],
+                        "msg": "Input should be 'exact' or 'prefix'",
+                    }
+                ]
+            )
+        status = query.get("status")
+        with self.lock:
+            if status is not None and status != "deleted":
+                raise raw_http_exception(400, {"error": "Invalid status value. Currently only 'deleted' is supported."})
+            deleted = status == "deleted"
+            rows = list(self.deleted_teams if deleted else self.teams.values())
+            team_id = query.get("team_id")
+            if team_id:
+                rows = [row for row in rows if row["team_id"] == team_id]
+            alias = query.get("team_alias")
+            if alias:
+                rows = [row for row in rows if alias.lower() in (row.get("team_alias") or "").lower()]
+            search = query.get("search")
+            if search:
+                rows = [
+                    row
+                    for row in rows
+                    if (row["team_id"].startswith(search) if match_mode == "prefix" else row["team_id"] == search)
+                    or search.lower() in (row.get("team_alias") or "").lower()
+                ]
+            organization_id = query.get("organization_id")
+            if organization_id:
+                rows = [row for row in rows if row.get("organization_id") == organization_id]
+            user_id = query.get("user_id")
+            if user_id:
+                user_teams = self._user_team_ids(user_id)
+                if user_teams is None:
+                    raise raw_http_exception(404, {"error": f"User not found, passed user_id={user_id}"})
+                if deleted:
+                    rows = [row for row in rows if user_id in (row.get("members") or [])]
+                elif not user_teams:
+                    return 200, {"teams": [], "total": 0, "page": page, "page_size": page_size, "total_pages": 0}
+                elif team_id:
+                    if team_id not in user_teams:
+                        raise raw_http_exception(404, {"error": f"User is not a member of team_id={team_id}"})
+                else:
+                    rows = [row for row in rows if row["team_id"] in user_teams]
+            sort_by = query.get("sort_by")
+            if sort_by in TEAM_SORT_COLUMNS:
+                descending = query.get("sort_order", "asc").lower() == "desc"
+                column = sort_by
+            else:
+                descending, column = True, "created_at"
+            # PostgreSQL puts NULLs last ascending, first descending.
+            rows.sort(key=lambda row: (row.get(column) is None, row.get(column) or ""), reverse=descending)
+            total = len(rows)
+            chosen = rows[(page - 1) * page_size : page * page_size]
+            try:
+                if deleted:
+                    teams = [LiteLLM_DeletedTeamTable.model_validate(copy.deepcopy(row)) for row in chosen]
+                else:
+                    teams = [
+                        TeamListItem(
+                            **copy.deepcopy(row),
+                            members_count=len(row.get("members_with_roles") or []),
+                            keys_count=sum(1 for key in self.keys.values() if key.get("team_id") == row["team_id"]),
+                        )
+                        for row in chosen
+                    ]
+            except ValidationError:
+                raise ApiError(500, UNHANDLED_EXCEPTION_BODY) from None
+            response = TeamListResponse(
+                teams=teams, total=total, page=page, page_size=page_size, total_pages=-(-total // page_size)
+            )
+            return 200, response.model_dump(mode="json")
 
     def team_member_add_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
         """team_endpoints.py: team_member_add, team_call_validation_checks,
@@ -1079,7 +1462,8 @@ class Simulator:
 
         Reproduces: admin members refused without a licence (400, FastAPI shape), an unknown
         team (404, FastAPI shape), a member already in the team (400, ProxyException), members
-        added by email getting a new user_id.
+        added by email getting a new user_id, and a membership row per new member linked to the
+        team's members' budget (or, with max_budget_in_team, to a budget of its own).
         """
         data = validate("TeamMemberAddRequest", body)
         members = data.member if isinstance(data.member, list) else [data.member]
@@ -1120,13 +1504,27 @@ class Simulator:
             added = self._members_with_user_ids([member for member in members if member not in duplicates])
             team["members_with_roles"] = existing + added
             team["updated_at"] = now_iso()
-            return 200, dict(copy.deepcopy(team), updated_users=[], updated_team_memberships=[])
+            user_ids = [member["user_id"] for member in added if member.get("user_id")]
+            if data.max_budget_in_team is not None:
+                # _resolve_member_budget_id: explicit per-member limits create a budget per member.
+                for user_id in user_ids:
+                    budget = self._budget_row(
+                        max_budget=data.max_budget_in_team,
+                        budget_duration=data.budget_duration,
+                        budget_reset_at=_reset_at(data.budget_duration),
+                    )
+                    self.budgets[budget["budget_id"]] = budget
+                    self._add_memberships(team, [user_id], budget["budget_id"])
+            else:
+                self._add_memberships(team, user_ids)
+            memberships = [m for m in self._team_memberships(team["team_id"]) if m["user_id"] in user_ids]
+            return 200, dict(copy.deepcopy(team), updated_users=[], updated_team_memberships=memberships)
 
     def team_member_delete_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
         """team_endpoints.py: team_member_delete, _team_member_delete.
 
         Reproduces: an unknown team (400) or member (400), both in FastAPI's shape, and the
-        removed member's keys in that team deleted with them.
+        removed member's keys in that team and membership deleted with them.
         """
         data = validate("TeamMemberDeleteRequest", body)
         with self.lock:
@@ -1145,6 +1543,8 @@ class Simulator:
             team["members_with_roles"] = [m for m in team["members_with_roles"] if not addressed(m)]
             team["updated_at"] = now_iso()
             user_ids = {member.get("user_id") for member in removed if member.get("user_id")}
+            for user_id in user_ids:
+                self.memberships.pop((data.team_id, user_id), None)
             for token in [
                 token
                 for token, key in self.keys.items()
@@ -1203,6 +1603,14 @@ class Simulator:
         if problem:
             raise raw_http_exception(400, {"error": problem})
 
+    @staticmethod
+    def _budget_range_check(data: Any) -> None:
+        """The endpoints have no ``try``: the database's error escapes, FastAPI answers a bare 500."""
+        try:
+            check_column_ranges(data.model_dump(include=INT4_COLUMNS | INT8_COLUMNS))
+        except ColumnOutOfRange:
+            raise ApiError(500, PlainText("Internal Server Error")) from None
+
     def budget_new_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
         """proxy/management_endpoints/budget_management_endpoints.py: new_budget (negative
         budgets and bad durations 400, an existing budget_id 400, all in FastAPI's shape;
@@ -1211,6 +1619,7 @@ class Simulator:
         with self.lock:
             self._budget_checks(data)
             values = data.model_dump(exclude_none=True)
+            self._budget_range_check(data)
             if data.budget_reset_at is None and data.budget_duration is not None:
                 values["budget_reset_at"] = _reset_at(data.budget_duration)
             elif data.budget_reset_at is not None:
@@ -1235,6 +1644,7 @@ class Simulator:
             row = self.budgets.get(data.budget_id)
             if row is None:
                 return 200, None
+            self._budget_range_check(data)
             updated = data.model_dump(exclude_unset=True)
             if "budget_reset_at" not in data.model_fields_set and "budget_duration" in updated:
                 updated["budget_reset_at"] = _reset_at(updated["budget_duration"])
@@ -1262,8 +1672,16 @@ class Simulator:
             return 200, [copy.deepcopy(row) for row in self.budgets.values()]
 
     def budget_delete_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
-        """budget_management_endpoints.py: delete_budget (answers the deleted row, or 200
-        ``null`` for an unknown id; keys pointing at it lose their budget_id, prisma's SetNull)."""
+        """budget_management_endpoints.py: delete_budget: a plain delete of the row, whatever
+        still uses it. Answers the deleted row, or 200 ``null`` for an unknown id.
+
+        What the database does to the rows that point at it (the foreign keys of
+        litellm-proxy-extras' migrations): keys (LiteLLM_VerificationToken.budget_id) and team
+        memberships (LiteLLM_TeamMembership.budget_id) lose the link, ``ON DELETE SET NULL``, so
+        they are left without its limits. A team's ``metadata.team_member_budget_id`` and a key's
+        ``metadata.end_user_budget_id`` are JSON, not foreign keys: they keep naming the deleted
+        budget (new members then get no budget, see _member_budget_id).
+        """
         data = validate("BudgetDeleteRequest", body)
         with self.lock:
             row = self.budgets.pop(data.id, None)
@@ -1272,6 +1690,9 @@ class Simulator:
             for key in self.keys.values():
                 if key.get("budget_id") == data.id:
                     key["budget_id"] = None
+            for membership in self.memberships.values():
+                if membership.get("budget_id") == data.id:
+                    membership["budget_id"] = None
             return 200, row
 
     # Models ------------------------------------------------------------------------------

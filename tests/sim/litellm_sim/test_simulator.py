@@ -170,3 +170,206 @@ def test_writes_are_counted_whatever_their_outcome(call, server):
     call("GET", "/key/list")
     stats = api(server.url, None, "GET", "/_sim/stats")[1]
     assert (stats["writes"], stats["requests"]) == (2, 3)
+
+
+# Budgets and what uses them ----------------------------------------------------------------
+
+
+def ok(call, method, path, body=None):
+    status, answer = call(method, path, body)
+    assert status == 200, answer
+    return answer
+
+
+def test_budget_delete_unlinks_keys_and_memberships_and_leaves_team_metadata_dangling(call):
+    """delete_budget is a plain delete: the foreign keys set the keys' and memberships' budget_id
+    to null (ON DELETE SET NULL); a team's metadata.team_member_budget_id keeps naming it."""
+    ok(call, "POST", "/budget/new", {"budget_id": "b1"})
+    ok(call, "POST", "/key/generate", {"key_alias": "k1", "budget_id": "b1"})
+    team = ok(call, "POST", "/team/new", {"team_alias": "tm", "team_member_rpm_limit": 7})
+    member_budget = team["metadata"]["team_member_budget_id"]
+    assert member_budget.startswith("team-tm-budget-")
+    assert ok(call, "POST", "/budget/delete", {"id": "b1"})["budget_id"] == "b1"
+    assert ok(call, "POST", "/budget/delete", {"id": "b1"}) is None
+    keys = ok(call, "GET", "/key/list?return_full_object=true")["keys"]
+    assert [key["budget_id"] for key in keys] == [None]
+    [listed] = ok(call, "GET", "/team/list")
+    assert [m["budget_id"] for m in listed["team_memberships"]] == [member_budget]
+    ok(call, "POST", "/budget/delete", {"id": member_budget})
+    [listed] = ok(call, "GET", "/team/list")
+    assert listed["metadata"]["team_member_budget_id"] == member_budget
+    assert [m["budget_id"] for m in listed["team_memberships"]] == [None]
+    ok(call, "POST", "/team/member_add", {"team_id": team["team_id"], "member": {"user_id": "late", "role": "user"}})
+    info = ok(call, "GET", "/team/info?team_id=" + team["team_id"])
+    assert {m["user_id"]: m["budget_id"] for m in info["team_memberships"]}["late"] is None
+
+
+def test_team_member_budget_links_every_member_and_update_writes_into_it(call):
+    team = ok(
+        call,
+        "POST",
+        "/team/new",
+        {"team_alias": "tm", "team_member_budget": 3, "members_with_roles": [{"user_id": "u1", "role": "user"}]},
+    )
+    budget_id = team["metadata"]["team_member_budget_id"]
+    info = ok(call, "GET", "/team/info?team_id=" + team["team_id"])
+    assert {m["user_id"]: m["budget_id"] for m in info["team_memberships"]} == {
+        "u1": budget_id,
+        "default_user_id": budget_id,
+    }
+    assert info["team_memberships"][0]["litellm_budget_table"]["max_budget"] == 3
+    ok(call, "POST", "/team/update", {"team_id": team["team_id"], "team_member_budget": 4})
+    [budget] = ok(call, "POST", "/budget/info", {"budgets": [budget_id]})
+    assert budget["max_budget"] == 4
+    ok(call, "POST", "/team/delete", {"team_ids": [team["team_id"]]})
+    assert ok(call, "POST", "/budget/info", {"budgets": [budget_id]})[0]["budget_id"] == budget_id
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fragment"),
+    [
+        ("/key/generate", {"max_parallel_requests": 2**31}, 'value "2147483648" is out of range for type integer'),
+        ("/key/generate", {"rpm_limit": 2**63}, "does not fit into a 64 bit signed integer"),
+        ("/team/new", {"tpm_limit": 2**63}, "does not fit into a 64 bit signed integer"),
+        ("/team/new", {"team_member_rpm_limit": 2**64}, "does not fit into a 64 bit signed integer"),
+    ],
+)
+def test_integers_beyond_their_column_fail_in_the_database(call, path, body, fragment):
+    status, answer = call("POST", path, body)
+    assert status == 500
+    assert fragment in answer["error"]["message"]
+    assert call("POST", path, dict.fromkeys(body, 2**31 - 1))[0] == 200
+
+
+def test_budget_endpoints_answer_a_bare_500_to_a_database_error(server, call):
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    request = urllib.request.Request(
+        server.url + "/budget/new",
+        data=b'{"budget_id": "b", "max_parallel_requests": 2147483648}',
+        method="POST",
+        headers={"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as failure:
+        urllib.request.urlopen(request, timeout=10)
+    assert failure.value.code == 500
+    assert failure.value.headers["Content-Type"].startswith("text/plain")
+    assert failure.value.read() == b"Internal Server Error"
+    assert call("POST", "/budget/new", {"budget_id": "b", "max_parallel_requests": 2**31 - 1})[0] == 200
+
+
+def test_key_update_beyond_a_column_is_update_key_fns_400(call):
+    ok(call, "POST", "/key/generate", {"key_alias": "k1"})
+    status, answer = call("POST", "/key/update", {"key_alias": "k1", "tpm_limit": 2**63})
+    assert status == 400
+    assert answer["error"]["type"] == "auth_error"
+    assert answer["error"]["message"].startswith("Authentication Error, A number used in the query")
+
+
+def test_a_key_duration_past_the_year_9999_is_generate_key_fns_500(call):
+    status, answer = call("POST", "/key/generate", {"duration": "999999999999s"})
+    assert status == 500
+    assert answer["error"]["type"] == "internal_server_error"
+
+
+def test_v2_team_list_pages_and_fields_are_litellms(call):
+    for index in range(12):
+        call("POST", "/team/new", {"team_alias": f"t{index:02d}", "team_id": f"id-{index:02d}"})
+    call("POST", "/key/generate", {"key_alias": "k", "team_id": "id-03"})
+    status, first = call("GET", "/v2/team/list")
+    assert status == 200
+    assert {name: first[name] for name in ("total", "page", "page_size", "total_pages")} == {
+        "total": 12,
+        "page": 1,
+        "page_size": 10,
+        "total_pages": 2,
+    }
+    # Default order: newest first (created_at descending).
+    assert first["teams"][0]["team_id"] == "id-11"
+    status, page = call("GET", "/v2/team/list?page=2&page_size=5&sort_by=team_id&sort_order=asc")
+    assert [team["team_id"] for team in page["teams"]] == [f"id-{index:02d}" for index in range(5, 10)]
+    third = call("GET", "/v2/team/list?team_id=id-03")[1]["teams"][0]
+    assert (third["keys_count"], third["members_count"]) == (1, 1)
+    assert set(third) >= {"members_with_roles", "metadata", "access_group_models", "litellm_model_table", "spend"}
+    assert "keys" not in third and "team_memberships" not in third
+
+
+def test_v2_team_list_filters(call):
+    call("POST", "/team/new", {"team_alias": "Support", "team_id": "s1"})
+    call("POST", "/team/new", {"team_alias": "support-eu", "team_id": "s2"})
+    call("POST", "/team/new", {"team_alias": "other", "team_id": "support"})
+    aliases = [team["team_alias"] for team in call("GET", "/v2/team/list?team_alias=SUPP&sort_by=team_id")[1]["teams"]]
+    assert aliases == ["Support", "support-eu"]
+    found = call("GET", "/v2/team/list?search=support&sort_by=team_id")[1]["teams"]
+    assert [team["team_id"] for team in found] == ["s1", "s2", "support"]
+    assert call("GET", "/v2/team/list?search=s&search_team_id_match=prefix")[1]["total"] == 3
+    assert call("GET", "/v2/team/list?team_id=s")[1]["total"] == 0
+
+
+def test_v2_team_list_refusals(call):
+    assert call("GET", "/v2/team/list?page_size=101")[0] == 422
+    assert call("GET", "/v2/team/list?page=0")[0] == 422
+    assert call("GET", "/v2/team/list?search_team_id_match=fuzzy")[0] == 422
+    assert call("GET", "/v2/team/list?team_alia=x")[0] == 422
+    assert call("GET", "/v2/team/list?status=active") == (
+        400,
+        {"detail": {"error": "Invalid status value. Currently only 'deleted' is supported."}},
+    )
+    assert call("GET", "/v2/team/list?user_id=nobody")[0] == 404
+
+
+def test_v2_team_list_user_filter_and_deleted_teams(call):
+    call(
+        "POST",
+        "/team/new",
+        {"team_alias": "a", "team_id": "a", "members_with_roles": [{"user_id": "u", "role": "user"}]},
+    )
+    call("POST", "/team/new", {"team_alias": "b", "team_id": "b"})
+    assert [team["team_id"] for team in call("GET", "/v2/team/list?user_id=u")[1]["teams"]] == ["a"]
+    assert call("GET", "/v2/team/list?user_id=u&team_id=b")[0] == 404
+    call("POST", "/team/delete", {"team_ids": ["b"]})
+    deleted = call("GET", "/v2/team/list?status=deleted")[1]
+    assert [team["team_id"] for team in deleted["teams"]] == ["b"] and deleted["teams"][0]["deleted_at"]
+
+
+def test_a_team_litellm_cannot_validate_vanishes_from_team_list_and_fails_v2(call, server):
+    call("POST", "/team/new", {"team_alias": "good"})
+    broken = [{"user_id": None, "user_email": None, "role": "user"}]
+    api(server.url, None, "POST", "/_sim/seed", {"teams": [{"team_alias": "broken", "members_with_roles": broken}]})
+    assert [team["team_alias"] for team in call("GET", "/team/list")[1]] == ["good"]
+    assert call("GET", "/v2/team/list") == (
+        500,
+        {"error": {"message": "Internal server error", "type": "internal_server_error"}},
+    )
+    assert call("GET", "/v2/team/list?team_alias=good")[1]["total"] == 1
+
+
+def test_faults_answer_instead_of_the_endpoint_then_stop(call, server):
+    api(server.url, None, "POST", "/_sim/faults", {"path": "/key/generate", "status": 503, "count": 2})
+    assert call("POST", "/key/generate", {"key_alias": "f"})[1]["error"]["type"] == "no_db_connection"
+    assert call("POST", "/key/generate", {"key_alias": "f"})[0] == 503
+    assert call("GET", "/key/list?key_alias=f")[1]["total_count"] == 0
+    assert call("POST", "/key/generate", {"key_alias": "f"})[0] == 200
+    faults = api(server.url, None, "GET", "/_sim/faults")[1]["faults"]
+    assert [(fault["served"], fault["count"]) for fault in faults] == [(2, 0)]
+
+
+def test_an_applied_fault_writes_then_loses_the_answer(call, server):
+    fault = {"path": "/key/generate", "status": 504, "applied": True, "match": {"key_alias": "b"}}
+    api(server.url, None, "POST", "/_sim/faults", fault)
+    assert call("POST", "/key/generate", {"key_alias": "a"})[0] == 200
+    status, _body = call("POST", "/key/generate", {"key_alias": "b"})
+    assert status == 504
+    assert call("GET", "/key/list?key_alias=b")[1]["total_count"] == 1
+
+
+def test_a_delayed_fault_outlasts_a_client_timeout(server):
+    import urllib.request  # noqa: PLC0415
+
+    api(server.url, None, "POST", "/_sim/reset", {})
+    api(server.url, None, "POST", "/_sim/faults", {"path": "/key/list", "delay": 0.5, "status": 504})
+    request = urllib.request.Request(server.url + "/key/list", headers={"Authorization": f"Bearer {MASTER_KEY}"})
+    with pytest.raises(OSError):
+        urllib.request.urlopen(request, timeout=0.2)  # noqa: S310 - loopback simulator
+    assert api(server.url, None, "POST", "/_sim/faults", {"faults": []})[1] == {"faults": []}

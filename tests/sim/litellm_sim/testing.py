@@ -51,8 +51,18 @@ def tool(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
+def _decoded(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")  # a gateway's error page (a simulator fault)
+
+
 def api(base_url: str, master_key: str | None, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    """One JSON request; returns (status, decoded body) for success and HTTP errors alike."""
+    """One JSON request; returns (status, decoded body, or the text of a non-JSON one) for
+    success and HTTP errors alike."""
     data = None if body is None else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}
     if master_key:
@@ -60,11 +70,9 @@ def api(base_url: str, master_key: str | None, method: str, path: str, body: Any
     request = urllib.request.Request(base_url + path, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
+            return response.status, _decoded(response.read())
     except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        return exc.code, json.loads(raw) if raw else None
+        return exc.code, _decoded(exc.read())
 
 
 class SimulatorProcess:

@@ -97,9 +97,9 @@ def run(module, capsys, **args):
 def test_litellm_login_page_is_a_clear_error(server):
     client = LiteLLMClient(server + "/login", MASTER_KEY, timeout=5)
     with pytest.raises(LiteLLMError) as raised:
-        client.list_teams()
+        client.list_budgets()
     error = raised.value
-    url = server + "/login/team/list"
+    url = server + "/login/budget/list"
     assert error.message.startswith("GET %s answered HTTP 200 with a body that is not JSON" % url)
     assert "(Content-Type: text/html; charset=utf-8)" in error.message
     assert "login page" in error.message and "api_base (or LITELLM_API_BASE)" in error.message
@@ -109,8 +109,8 @@ def test_litellm_login_page_is_a_clear_error(server):
 def test_litellm_redirect_to_a_login_page_names_both_urls(server):
     client = LiteLLMClient(server, MASTER_KEY, timeout=5)
     with pytest.raises(LiteLLMError) as raised:
-        client.list_teams()
-    assert "GET %s/team/list (redirected to %s/login?next=/team/list) answered HTTP 200" % (server, server) in str(
+        client.list_budgets()
+    assert "GET %s/budget/list (redirected to %s/login?next=/budget/list) answered HTTP 200" % (server, server) in str(
         raised.value
     )
 
@@ -135,11 +135,11 @@ def test_litellm_error_body_never_shows_the_credential(server):
 
 
 def test_litellm_timeout_names_the_url(server):
-    client = LiteLLMClient(server + "/slow", MASTER_KEY, timeout=1)
+    client = LiteLLMClient(server + "/slow", MASTER_KEY, timeout=1, retries=0)
     with pytest.raises(LiteLLMError) as raised:
-        client.list_teams()
-    assert raised.value.message.startswith("Timed out after 1s waiting for LiteLLM at %s/slow/team/list" % server)
-    assert raised.value.details() == {"method": "GET", "url": server + "/slow/team/list"}
+        client.list_budgets()
+    assert raised.value.message.startswith("Timed out after 1s waiting for LiteLLM at %s/slow/budget/list" % server)
+    assert raised.value.details() == {"method": "GET", "url": server + "/slow/budget/list"}
 
 
 def test_litellm_module_fails_with_the_one_failure_shape(server, capsys):
@@ -149,7 +149,7 @@ def test_litellm_module_fails_with_the_one_failure_shape(server, capsys):
     assert result["teams"] == []
     assert result["error"] == {
         "method": "GET",
-        "url": server + "/login/team/list",
+        "url": server + "/login/v2/team/list?page=1&page_size=100&sort_by=team_id&sort_order=asc",
         "status": 200,
         "body": LOGIN_PAGE.decode(),
     }

@@ -10,6 +10,7 @@ import hashlib
 import json
 
 import pytest
+from ansible_collections.llmops.litellm.plugins.module_utils.http_transport import RetryPolicy
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (
     keys,
     lookups,
@@ -20,6 +21,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import (
     LiteLLMClient,
     LiteLLMError,
+    WriteAnswerLost,
     server_message,
     token_hash,
 )
@@ -144,8 +146,76 @@ def test_metadata_to_send_keeps_what_litellm_would_otherwise_lose():
         "model_rpm_limit": {"m": 1},
         "service_account_id": "svc",
         metadata.MANAGED_MARKER_KEY: "llmops.litellm",
+        metadata.MANAGED_KEYS_KEY: ["owner"],
     }
-    assert metadata.metadata_to_send({"owner": "b"}, {"owner": "a"}) == {"owner": "b"}
+    assert metadata.metadata_to_send({"owner": "b"}, {"owner": "a"}) == {
+        "owner": "b",
+        metadata.MANAGED_KEYS_KEY: ["owner"],
+    }
+
+
+MANAGED = metadata.MANAGED_KEYS_KEY
+
+
+def test_keys_another_actor_added_are_kept_keys_no_longer_declared_are_removed():
+    stored = {
+        "owner": "a",
+        "tier": "gold",
+        "cost_center": "cc-9",  # added by hand in the UI: not declared, not recorded
+        "tags": ["prod"],
+        metadata.MANAGED_MARKER_KEY: "llmops.litellm",
+        MANAGED: ["owner", "tier"],
+    }
+    sent = metadata.metadata_to_send({"owner": "b"}, stored)
+    assert sent == {
+        "owner": "b",
+        "cost_center": "cc-9",
+        "tags": ["prod"],
+        metadata.MANAGED_MARKER_KEY: "llmops.litellm",
+        MANAGED: ["owner"],
+    }
+    assert metadata.metadata_equal({"owner": "b"}, sent)
+    assert not metadata.metadata_equal({"owner": "a"}, sent)
+    # Declaring nothing any more removes what was declared, and the record with it.
+    assert metadata.metadata_to_send({}, sent) == {
+        "cost_center": "cc-9",
+        "tags": ["prod"],
+        metadata.MANAGED_MARKER_KEY: "llmops.litellm",
+    }
+
+
+def test_a_foreign_key_alone_is_no_drift_and_no_write():
+    stored = {"owner": "b", "reviewer": "zoe", MANAGED: ["owner"], metadata.MANAGED_MARKER_KEY: "llmops.litellm"}
+    assert metadata.metadata_equal({"owner": "b"}, stored)
+    assert metadata.metadata_equal({}, {"reviewer": "zoe"})
+    # The same record in another order is no change either.
+    assert metadata.metadata_equal({"a": 1, "b": 2}, {"a": 1, "b": 2, MANAGED: ["b", "a"]})
+
+
+def test_an_object_without_the_record_keeps_its_keys_and_gets_the_record_once():
+    legacy = {"owner": "a", "note": "by hand", metadata.MANAGED_MARKER_KEY: "llmops.litellm"}
+    assert not metadata.metadata_equal({"owner": "a"}, legacy)
+    sent = metadata.metadata_to_send({"owner": "a"}, legacy)
+    assert sent == dict(legacy, **{MANAGED: ["owner"]})
+    assert metadata.metadata_equal({"owner": "a"}, sent)
+
+
+def test_clearing_metadata_removes_every_user_key_but_not_litellms():
+    stored = {"owner": "a", "note": "by hand", "tags": ["x"], MANAGED: ["owner"], metadata.MANAGED_MARKER_KEY: "m"}
+    assert metadata.metadata_to_send({}, stored, exclusive=True) == {"tags": ["x"], metadata.MANAGED_MARKER_KEY: "m"}
+    assert not metadata.metadata_equal({}, stored, exclusive=True)
+    assert metadata.metadata_equal({}, {"tags": ["x"]}, exclusive=True)
+
+
+def test_litellms_own_keys_are_not_recorded_as_declared():
+    assert metadata.declared_user_keys({"tags": ["a"], "owner": "x", "model_rpm_limit": {}}) == ["owner"]
+    assert metadata.marked({"tags": ["a"]}) == {"tags": ["a"], metadata.MANAGED_MARKER_KEY: "llmops.litellm"}
+    assert metadata.marked({"b": 1, "a": 2})[MANAGED] == ["a", "b"]
+
+
+def test_the_record_key_is_reserved():
+    errors = keys.validate_key_params(key_params(key_alias="a", metadata={MANAGED: ["x"]}))
+    assert any("llmops_metadata_keys" in error and "reserved" in error for error in errors)
 
 
 # Key plans --------------------------------------------------------------------------------
@@ -165,7 +235,12 @@ def stored_key(**values):
         "user_id": None,
         "budget_id": "b1",
         "litellm_budget_table": {"budget_id": "b1", "soft_budget": 2.0},
-        "metadata": {"owner": "a", "model_rpm_limit": {"m1": 1}, metadata.MANAGED_MARKER_KEY: "llmops.litellm"},
+        "metadata": {
+            "owner": "a",
+            "model_rpm_limit": {"m1": 1},
+            metadata.MANAGED_MARKER_KEY: "llmops.litellm",
+            metadata.MANAGED_KEYS_KEY: ["owner"],
+        },
         "blocked": None,
         "spend": 4.2,
         "budget_reset_at": "2026-12-01T00:00:00+00:00",
@@ -205,11 +280,40 @@ def test_plan_update_sends_only_changes_and_keeps_server_metadata():
         {
             "key": "tok",
             "max_budget": 20,
-            "metadata": {"owner": "b", "model_rpm_limit": {"m1": 1}, metadata.MANAGED_MARKER_KEY: "llmops.litellm"},
+            "metadata": {
+                "owner": "b",
+                "model_rpm_limit": {"m1": 1},
+                metadata.MANAGED_MARKER_KEY: "llmops.litellm",
+                metadata.MANAGED_KEYS_KEY: ["owner"],
+            },
         }
     ]
-    assert plan.before() == {"key_alias": "k", "state": "present", "max_budget": 10.0, "metadata": {"owner": "a"}}
-    assert plan.after() == {"key_alias": "k", "state": "present", "max_budget": 20, "metadata": {"owner": "b"}}
+    recorded = {metadata.MANAGED_KEYS_KEY: ["owner"]}
+    assert plan.before() == {
+        "key_alias": "k",
+        "state": "present",
+        "max_budget": 10.0,
+        "metadata": dict(recorded, owner="a"),
+    }
+    assert plan.after() == {
+        "key_alias": "k",
+        "state": "present",
+        "max_budget": 20,
+        "metadata": dict(recorded, owner="b"),
+    }
+
+
+def test_plan_diff_shows_kept_foreign_keys_and_removed_ones():
+    stored = stored_key(
+        metadata={"owner": "a", "tier": "x", "note": "hand", metadata.MANAGED_KEYS_KEY: ["owner", "tier"]}
+    )
+    plan = keys.KeyPlan(key_params(key_alias="k", metadata={"owner": "a"}), stored, None)
+    assert plan.changes and plan.after()["metadata"] == {
+        "owner": "a",
+        "note": "hand",
+        metadata.MANAGED_KEYS_KEY: ["owner"],
+    }
+    assert plan.predicted()["metadata"] == {"owner": "a", "note": "hand", metadata.MANAGED_KEYS_KEY: ["owner"]}
 
 
 def test_plan_moves_teams_last_and_on_their_own():
@@ -369,19 +473,22 @@ def test_a_misspelt_field_fails_like_a_validation_error(client):
 def test_a_wrong_master_key_names_the_url_status_and_option(sim):
     wrong = LiteLLMClient(sim.url, "sk-wrong-master-key-000")
     with pytest.raises(LiteLLMError) as failure:
-        wrong.list_teams()
+        wrong.list_budgets()
     message = failure.value.message
     assert failure.value.status == 401
-    assert f"GET {sim.url}/team/list returned HTTP 401" in message
+    assert f"GET {sim.url}/budget/list returned HTTP 401" in message
     assert "master_key" in message
     assert hashlib.sha256(b"sk-wrong-master-key-000").hexdigest() not in message
 
 
-def test_an_unreachable_api_names_the_url():
+def test_an_unreachable_api_names_the_url_and_is_retried():
+    waits = []
     with pytest.raises(LiteLLMError) as failure:
-        LiteLLMClient("http://127.0.0.1:9/", MASTER_KEY, timeout=5).list_teams()
-    assert "Cannot reach LiteLLM at http://127.0.0.1:9/team/list" in failure.value.message
-    assert failure.value.status is None
+        LiteLLMClient("http://127.0.0.1:9/", MASTER_KEY, timeout=5, sleep=waits.append).list_budgets()
+    assert "Cannot reach LiteLLM at http://127.0.0.1:9/budget/list" in failure.value.message
+    assert failure.value.message.endswith("Gave up after 4 attempts.")
+    assert failure.value.status is None and failure.value.reached is False
+    assert waits == [1.0, 2.0, 4.0]
 
 
 def test_model_catalog_accepts_special_names_groups_and_wildcards(client):
@@ -408,3 +515,232 @@ def test_team_directory_resolves_ids_aliases_and_refuses_ambiguity(client):
 
 def test_token_hash_is_litellms_key_hash():
     assert token_hash("sk-abc") == hashlib.sha256(b"sk-abc").hexdigest()
+
+
+# Teams on /v2/team/list -------------------------------------------------------------------
+
+
+def team_list_requests(sim) -> int:
+    return stats(sim)["by_route"].get("GET /v2/team/list", 0)
+
+
+def test_list_teams_reads_every_page(client, sim):
+    for index in range(205):
+        client.new_team({"team_alias": f"t{index:03d}"})
+    before = team_list_requests(sim)
+    teams = client.list_teams()
+    assert sorted(team["team_alias"] for team in teams) == [f"t{index:03d}" for index in range(205)]
+    assert team_list_requests(sim) - before == 3
+    assert "GET /team/list" not in stats(sim)["by_route"]
+
+
+def test_find_team_by_alias_finds_the_one_on_page_two(client, sim):
+    # 150 teams whose alias contains "support": LiteLLM's alias filter is a substring match, so the
+    # exact "support" comes only on page 2 (team_id order, and its id sorts last).
+    for index in range(150):
+        client.new_team({"team_alias": f"support-{index:03d}", "team_id": f"a-{index:03d}"})
+    client.new_team({"team_alias": "support", "team_id": "z-support"})
+    before = team_list_requests(sim)
+    assert lookups.find_team(client, None, "support")["team_id"] == "z-support"
+    assert team_list_requests(sim) - before == 2
+    assert lookups.find_team(client, None, "SUPPORT") is None
+    assert lookups.find_team(client, "a-007", None)["team_alias"] == "support-007"
+    assert lookups.find_team(client, "a-0", None) is None
+
+
+def test_a_team_litellm_cannot_list_stops_the_lookup(client, sim):
+    broken = [{"user_id": None, "user_email": None, "role": "user"}]
+    api(sim.url, None, "POST", "/_sim/seed", {"teams": [{"team_alias": "ops", "members_with_roles": broken}]})
+    # /team/list silently leaves the team out: a lookup there would create a duplicate "ops".
+    assert api(sim.url, MASTER_KEY, "GET", "/team/list")[1] == []
+    fast = LiteLLMClient(sim.url, MASTER_KEY, retries=0)
+    with pytest.raises(LiteLLMError) as failure:
+        lookups.find_team(fast, None, "ops")
+    assert failure.value.status == 500
+    assert "fails its own validation" in failure.value.message
+    assert "/v2/team/list" in failure.value.message
+
+
+class ShortPages(LiteLLMClient):
+    """A listing whose pages hold fewer teams than it counts (as /team/list silently does)."""
+
+    def get(self, path, query=None):
+        answer = super().get(path, query)
+        if path == "/v2/team/list":
+            answer = dict(answer, teams=answer["teams"][1:])
+        return answer
+
+
+def test_a_listing_that_holds_fewer_teams_than_it_counts_fails(sim, client):
+    client.new_team({"team_alias": "a"})
+    client.new_team({"team_alias": "b"})
+    with pytest.raises(LiteLLMError, match="counts 2 teams but its pages held 1"):
+        ShortPages(sim.url, MASTER_KEY).list_teams()
+
+
+def test_team_directory_queries_each_reference_once_or_lists_everything(client, sim):
+    team = client.new_team({"team_alias": "alpha"})
+    client.new_team({"team_alias": "alphabet"})
+    before = team_list_requests(sim)
+    directory = lookups.TeamDirectory(client)
+    assert directory.resolve("alpha") == (team["team_id"], None)
+    assert directory.resolve("alpha") == (team["team_id"], None)
+    assert directory.by_id(team["team_id"])["team_alias"] == "alpha"
+    assert team_list_requests(sim) - before == 1
+    many = lookups.TeamDirectory.for_references(client, ["alpha", "b", "c", "d", "e", "f"])
+    assert many.resolve("alpha")[0] == team["team_id"] and "does not exist" in many.resolve("b")[1]
+    assert team_list_requests(sim) - before == 2
+
+
+# Retries ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def waits():
+    return []
+
+
+@pytest.fixture
+def retrying(sim, client, waits):
+    """A client against the reset simulator whose backoff is recorded, not slept."""
+    return LiteLLMClient(sim.url, MASTER_KEY, sleep=waits.append)
+
+
+def fault(sim, **values):
+    status, body = api(sim.url, None, "POST", "/_sim/faults", values)
+    assert status == 200, body
+
+
+def requests_to(sim, route):
+    return stats(sim)["by_route"].get(route, 0)
+
+
+def test_reads_are_retried_with_a_doubling_backoff(retrying, sim, waits):
+    fault(sim, path="/key/list", status=503, count=2)
+    assert list(retrying.iter_keys()) == []
+    assert waits == [1.0, 2.0]
+    assert requests_to(sim, "GET /key/list") == 3
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_reads_are_retried_on_5xx_then_give_up(retrying, sim, waits, status):
+    fault(sim, path="/budget/list", status=status, count=10)
+    with pytest.raises(LiteLLMError) as failure:
+        retrying.list_budgets()
+    assert failure.value.status == status
+    assert "Gave up after 4 attempts" in failure.value.message
+    assert waits == [1.0, 2.0, 4.0]
+
+
+def test_a_read_sent_as_post_is_retried_like_a_get(retrying, sim, waits):
+    fault(sim, path="/budget/info", status=503, count=1)
+    assert retrying.budget_info("none") is None
+    assert waits == [1.0]
+
+
+def test_the_backoff_never_runs_past_the_cap():
+    now = [0.0]
+    policy = RetryPolicy(retries=10, delay=1.0, cap=60.0, clock=lambda: now[0])
+    delays = []
+    for delay in policy.delays():
+        delays.append(delay)
+        now[0] += delay + 5  # each attempt takes 5 s
+    assert delays == [1.0, 2.0, 4.0, 8.0, 16.0]
+
+
+def test_a_4xx_is_never_retried(retrying, sim, waits):
+    with pytest.raises(LiteLLMError):
+        retrying.generate_key({"key_alias": "x", "max_budget": -1})
+    assert waits == [] and requests_to(sim, "POST /key/generate") == 1
+
+
+def test_a_create_refused_with_503_is_looked_up_then_sent_again(retrying, sim, waits):
+    fault(sim, path="/key/generate", status=503, count=2)
+    created = retrying.generate_key({"key_alias": "k"})
+    assert created["key"].startswith("sk-")
+    assert requests_to(sim, "POST /key/generate") == 3
+    assert requests_to(sim, "GET /key/list") == 2  # one look-up before each repeat
+    assert [key["key_alias"] for key in retrying.iter_keys()] == ["k"]
+
+
+def test_a_create_whose_answer_was_lost_is_not_sent_again(retrying, sim):
+    value = "sk-unit-declared-000001"
+    fault(sim, path="/key/generate", status=504, applied=True)
+    created = retrying.generate_key({"key_alias": "k", "key": value})
+    assert created["key"] == value and created["token"] == token_hash(value)
+    assert requests_to(sim, "POST /key/generate") == 1
+
+
+def test_a_generated_secret_lost_with_the_answer_is_reported_as_done(retrying, sim):
+    fault(sim, path="/key/generate", status=504, applied=True)
+    with pytest.raises(WriteAnswerLost) as failure:
+        retrying.generate_key({"key_alias": "k"})
+    assert failure.value.applied is True and failure.value.record["key_alias"] == "k"
+    assert "value it generated is unknown" in failure.value.message and "rotate_key" in failure.value.message
+    assert requests_to(sim, "POST /key/generate") == 1
+
+
+def test_a_write_timeout_is_looked_up_before_anything_is_sent_again(sim, waits):
+    fast = LiteLLMClient(sim.url, MASTER_KEY, timeout=0.3, sleep=waits.append)
+    fault(sim, path="/team/new", delay=0.6, applied=True)
+    team = fast.new_team({"team_alias": "slow", "team_id": "slow-id"})
+    assert team["team_id"] == "slow-id"
+    assert requests_to(sim, "POST /team/new") == 1
+    assert [t["team_id"] for t in fast.list_teams()] == ["slow-id"]
+
+
+def test_a_500_on_a_write_is_not_repeated(retrying, sim, waits):
+    fault(sim, path="/team/new", status=500)
+    with pytest.raises(LiteLLMError) as failure:
+        retrying.new_team({"team_alias": "t"})
+    assert failure.value.status == 500 and waits == []
+    assert requests_to(sim, "POST /team/new") == 1
+
+
+def test_value_setting_writes_are_simply_sent_again(retrying, sim, waits):
+    created = retrying.generate_key({"key_alias": "k"})
+    fault(sim, path="/key/update", status=502, applied=True)
+    fault(sim, path="/key/block", status=503)
+    retrying.update_key({"key": created["token"], "max_budget": 5})
+    retrying.block_key(created["token"])
+    assert requests_to(sim, "POST /key/update") == 2 and requests_to(sim, "POST /key/block") == 2
+    assert retrying.key_info(created["token"])["blocked"] is True
+
+
+def test_deletes_and_member_changes_whose_answer_was_lost_are_done(retrying, sim):
+    keys_made = [retrying.generate_key({"key_alias": alias})["token"] for alias in ("a", "b")]
+    team = retrying.new_team({"team_alias": "t"})
+    for path in ("/key/delete", "/team/member_add", "/team/member_delete", "/budget/new"):
+        fault(sim, path=path, status=504, applied=True)
+    assert retrying.delete_keys(keys_made) == {"deleted_keys": keys_made}
+    retrying.team_member_add(team["team_id"], [{"user_id": "u", "role": "user"}])
+    retrying.team_member_delete(team["team_id"], {"user_id": "u"})
+    assert retrying.new_budget({"budget_id": "b", "max_budget": 1})["budget_id"] == "b"
+    for route in ("POST /key/delete", "POST /team/member_add", "POST /team/member_delete", "POST /budget/new"):
+        assert requests_to(sim, route) == 1, route
+
+
+def test_a_write_that_cannot_be_looked_up_is_not_repeated(retrying, sim, waits):
+    fault(sim, path="/key/generate", status=503)
+    with pytest.raises(LiteLLMError) as failure:
+        retrying.generate_key({"max_budget": 1})
+    assert "not repeated" in failure.value.message and waits == []
+    assert requests_to(sim, "POST /key/generate") == 1
+
+
+def test_a_write_refused_at_connect_is_sent_again():
+    waits = []
+    with pytest.raises(LiteLLMError) as failure:
+        LiteLLMClient("http://127.0.0.1:9", MASTER_KEY, sleep=waits.append).new_team({"team_alias": "t"})
+    assert failure.value.reached is False
+    assert waits == [1.0, 2.0, 4.0] and "Gave up after 4 attempts" in failure.value.message
+
+
+def test_a_failed_look_up_after_a_failed_write_says_both(retrying, sim):
+    fault(sim, path="/key/generate", status=503)
+    fault(sim, path="/key/list", status=503, count=10)
+    with pytest.raises(LiteLLMError) as failure:
+        retrying.generate_key({"key_alias": "k"})
+    message = failure.value.message
+    assert message.startswith("POST ") and "/key/generate returned HTTP 503" in message
+    assert "the look-up that would tell failed: GET " in message and "Gave up after 4 attempts" in message

@@ -249,3 +249,185 @@ def test_bulk_failure_before_writes_keeps_the_result_shape(run, sim):
     assert "listed more than once: a" in result["msg"]
     assert result["created"] == [] and result["api_keys"] == {}
     assert writes(sim) == 0
+
+
+# Budget deletion while keys or teams use the budget ----------------------------------------
+
+
+def test_budget_delete_is_refused_while_keys_use_it_in_check_mode_too(run, sim):
+    run("litellm_budget", budget_id="shared", max_budget=5)
+    run("litellm_key", key_alias="batch-1", budget_id="shared")
+    run("litellm_key", key_alias="batch-2", budget_id="shared")
+    before = writes(sim)
+    for check in (True, False):
+        result = run("litellm_budget", check_mode=check, budget_id="shared", state="absent")
+        assert result["failed"] is True
+        assert "budget 'shared' is still used by 2 key(s) (batch-1, batch-2)" in result["msg"]
+        assert "detach: true" in result["msg"]
+    assert writes(sim) == before
+    assert run("litellm_budget_info", budget_id="shared")["budgets"]
+
+
+def test_budget_delete_with_detach_unlinks_the_keys_first(run, sim):
+    run("litellm_budget", budget_id="shared", max_budget=5)
+    run("litellm_key", key_alias="batch-1", budget_id="shared")
+    before = writes(sim)
+    predicted = run("litellm_budget", check_mode=True, budget_id="shared", state="absent", detach=True)
+    assert writes(sim) == before
+    assert (predicted["changed"], predicted["changes"], predicted["detached_keys"]) == (True, ["state"], ["batch-1"])
+    assert predicted["diff"]["before"]["keys"] == ["batch-1"] and predicted["diff"]["after"] == {}
+    applied = run("litellm_budget", budget_id="shared", state="absent", detach=True)
+    assert (applied["changed"], applied["detached_keys"]) == (True, ["batch-1"])
+    assert writes(sim) - before == 2  # the key update, then the delete
+    key = run("litellm_key_info", key_alias="batch-1")["keys"][0]
+    assert key["budget_id"] is None
+    again = run("litellm_budget", budget_id="shared", state="absent", detach=True)
+    assert (again["changed"], again["detached_keys"]) == (False, [])
+
+
+def test_budget_delete_is_refused_while_a_team_uses_it_even_with_detach(run, sim):
+    status, team = api(sim.url, MASTER_KEY, "POST", "/team/new", {"team_alias": "squad", "team_member_budget": 2})
+    assert status == 200
+    budget_id = team["metadata"]["team_member_budget_id"]
+    before = writes(sim)
+    for detach in (False, True):
+        result = run("litellm_budget", budget_id=budget_id, state="absent", detach=detach)
+        assert result["failed"] is True
+        assert "1 team(s) (squad: its members' budget and the budget of 1 member(s))" in result["msg"]
+    assert writes(sim) == before
+
+
+# Limits and durations as LiteLLM takes them -----------------------------------------------
+
+
+def test_limit_beyond_its_column_fails_before_any_request(run, sim):
+    result = run("litellm_key", key_alias="big", max_parallel_requests=3000000000)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "max_parallel_requests: 3000000000 exceeds the largest value LiteLLM can store (2147483647, PostgreSQL integer)"
+    )
+    assert api(sim.url, None, "GET", "/_sim/stats")[1]["requests"] == 0
+
+
+def test_bulk_limit_beyond_its_column_names_the_entry(run):
+    result = run("litellm_keys", keys=[{"key_alias": "a"}, {"key_alias": "b", "rpm_limit": 2**63}])
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "keys[1] (b): rpm_limit: 9223372036854775808 exceeds the largest value LiteLLM can store "
+        "(9223372036854775807, PostgreSQL bigint)"
+    )
+
+
+def test_durations_litellm_accepts_but_resets_daily_are_applied_with_a_warning(run):
+    result = run("litellm_budget", budget_id="odd", max_budget=1, budget_duration="30days")
+    assert result["changed"] is True and "failed" not in result
+    warnings = json.dumps(result["warnings"])  # ansible-core returns them as structured events
+    assert "budget_duration: LiteLLM accepts '30days'" in warnings and "every day at midnight" in warnings
+    result = run("litellm_team", team_alias="odd", budget_duration="1month")
+    assert result["changed"] is True and "LiteLLM accepts '1month'" in json.dumps(result["warnings"])
+
+
+def fault(sim, **values):
+    assert api(sim.url, None, "POST", "/_sim/faults", values)[0] == 200
+
+
+def route_count(sim, route) -> int:
+    return api(sim.url, None, "GET", "/_sim/stats")[1]["by_route"].get(route, 0)
+
+
+def test_bulk_transient_failures_are_retried_and_succeed(run, sim):
+    fault(sim, path="/key/generate", status=503, count=2)
+    fault(sim, path="/key/generate", status=504, applied=True, match={"key_alias": "b"})
+    keys_declared = [{"key_alias": "a"}, {"key_alias": "b", "key": "sk-unit-bulk-value-0002"}, {"key_alias": "c"}]
+    result = run("litellm_keys", keys=keys_declared, retry_delay=0)
+    assert "failed" not in result, result
+    assert result["created"] == ["a", "b", "c"] and sorted(result["api_keys"]) == ["a", "c"]
+    # a: two 503s then created; b: created, answer lost, found by a look-up; c: created.
+    assert route_count(sim, "POST /key/generate") == 5
+    again = run("litellm_keys", keys=keys_declared, retry_delay=0)
+    assert again["changed"] is False and again["unchanged"] == 3
+
+
+def test_bulk_persistent_failure_lists_only_what_was_done(run, sim):
+    run("litellm_keys", keys=[{"key_alias": "old", "max_budget": 1}, {"key_alias": "gone"}])
+    before = writes(sim)
+    fault(sim, path="/key/generate", status=503, count=100, match={"key_alias": "second"})
+    result = run(
+        "litellm_keys",
+        keys=[
+            {"key_alias": "old", "max_budget": 2},
+            {"key_alias": "first"},
+            {"key_alias": "second"},
+            {"key_alias": "third"},
+            {"key_alias": "gone", "state": "absent"},
+        ],
+        retry_delay=0,
+    )
+    assert result["failed"] is True
+    assert result["msg"].startswith("key 'second': POST ") and "HTTP 503" in result["msg"]
+    assert "Gave up after 4 attempts" in result["msg"]
+    assert result["error"]["status"] == 503
+    assert (result["updated"], result["created"], result["deleted"]) == (["old"], ["first"], [])
+    assert sorted(result["changes"]) == ["first", "old"] and list(result["api_keys"]) == ["first"]
+    assert result["changed"] is True and "diff" not in result
+    # old updated, first created, second tried four times; third and the deletion never sent.
+    assert writes(sim) - before == 6
+    aliases = sorted(
+        key["key_alias"] for key in api(sim.url, MASTER_KEY, "GET", "/key/list?return_full_object=true")[1]["keys"]
+    )
+    assert aliases == ["first", "gone", "old"]
+
+
+def test_bulk_lost_secret_is_reported_created_and_fails(run, sim):
+    fault(sim, path="/key/generate", status=504, applied=True, match={"key_alias": "b"})
+    result = run("litellm_keys", keys=[{"key_alias": "a"}, {"key_alias": "b"}, {"key_alias": "c"}], retry_delay=0)
+    assert result["failed"] is True and "key 'b'" in result["msg"] and "rotate_key" in result["msg"]
+    assert result["created"] == ["a", "b"] and list(result["api_keys"]) == ["a"]
+
+
+def test_team_module_refuses_to_create_a_duplicate_of_a_team_it_cannot_list(run, sim):
+    broken = [{"user_id": None, "user_email": None, "role": "user"}]
+    api(sim.url, None, "POST", "/_sim/seed", {"teams": [{"team_alias": "ops", "members_with_roles": broken}]})
+    result = run("litellm_team", team_alias="ops", max_budget=5, retries=0)
+    assert result["failed"] is True and "fails its own validation" in result["msg"]
+    assert writes(sim) == 0
+
+
+def test_team_delete_counts_keys_from_the_listing(run, sim):
+    created = run("litellm_team", team_alias="doomed")
+    api(sim.url, MASTER_KEY, "POST", "/key/generate", {"key_alias": "dk", "team_id": created["team"]["team_id"]})
+    before = route_count(sim, "GET /key/list")
+    refused = run("litellm_team", team_alias="doomed", state="absent")
+    assert refused["failed"] is True and "still has 1 key(s)" in refused["msg"]
+    assert route_count(sim, "GET /key/list") == before
+
+
+def test_team_metadata_keeps_another_actors_keys(run, sim):
+    created = run("litellm_team", team_alias="meta", metadata={"owner": "a", "tier": "x"})
+    team_id = created["team"]["team_id"]
+    stored = created["team"]["metadata"]
+    assert stored[metadata.MANAGED_KEYS_KEY] == ["owner", "tier"]
+    api(sim.url, MASTER_KEY, "POST", "/team/update", {"team_id": team_id, "metadata": dict(stored, note="by hand")})
+    assert run("litellm_team", team_alias="meta", metadata={"owner": "a", "tier": "x"})["changed"] is False
+    changed = run("litellm_team", team_alias="meta", metadata={"owner": "b"})
+    assert changed["changed"] is True
+    assert changed["diff"]["after"]["metadata"] == {
+        "owner": "b",
+        "note": "by hand",
+        metadata.MANAGED_KEYS_KEY: ["owner"],
+    }
+    after = changed["team"]["metadata"]
+    assert {k: after[k] for k in after if k != metadata.MANAGED_MARKER_KEY} == {
+        "owner": "b",
+        "note": "by hand",
+        metadata.MANAGED_KEYS_KEY: ["owner"],
+    }
+    before = writes(sim)
+    assert run("litellm_team", team_alias="meta", metadata={"owner": "b"})["changed"] is False
+    assert writes(sim) == before
+
+
+@pytest.mark.parametrize(("option", "value"), [("retries", -1), ("retry_delay", -0.5)])
+def test_negative_retry_settings_are_refused(run, option, value):
+    result = run("litellm_budget_info", **{option: value})
+    assert result["failed"] is True and option in result["msg"]
