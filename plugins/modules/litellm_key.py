@@ -66,6 +66,11 @@ options:
     description:
       - Team the key belongs to, by C(team_id) or by C(team_alias) (an exact C(team_id) match wins).
       - An alias shared by several teams is refused.
+      - Moving an existing key to another team is refused before any write when LiteLLM would refuse
+        it, read as LiteLLM reads the team's C(models) (names, wildcard patterns such as C(openai/*),
+        access groups of the proxy's deployments from C(/v1/model/info), C(all-proxy-models)). What
+        cannot be known outside LiteLLM (the provider it infers for a bare model name, access groups
+        when the model list cannot be read) is left to LiteLLM.
     type: str
   user_id:
     description:
@@ -249,6 +254,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.keys import
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups import (  # noqa: E402
     BudgetDirectory,
     ModelCatalog,
+    ModelGroupDirectory,
     TeamDirectory,
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
@@ -299,7 +305,7 @@ def run(module):
     if errors:
         module.fail("; ".join(errors))
     plan = KeyPlan(params, records[0] if records else None, team_id)
-    move_error = plan.team_move_error(teams.by_id(team_id)) if team_id else None
+    move_error = plan.team_move_error(teams.by_id(team_id), ModelGroupDirectory(client)) if team_id else None
     if move_error:
         module.fail(move_error)
     for warning in plan.warnings:

@@ -66,7 +66,10 @@ options:
           - Defaults to V(false).
         type: bool
       team:
-        description: Team by C(team_id) or C(team_alias).
+        description:
+          - Team by C(team_id) or C(team_alias).
+          - A move of an existing key LiteLLM would refuse fails before any write, as in
+            M(llmops.litellm.litellm_key) (team models read as names, wildcard patterns and access groups).
         type: str
       user_id:
         description: LiteLLM user the key belongs to.
@@ -313,6 +316,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.keys import
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups import (  # noqa: E402
     BudgetDirectory,
     ModelCatalog,
+    ModelGroupDirectory,
     TeamDirectory,
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import is_managed  # noqa: E402
@@ -568,10 +572,11 @@ def run(module):
     if errors:
         module.fail("; ".join(errors))
     plans = [KeyPlan(spec, by_alias.get(spec["key_alias"]), team_ids.get(spec["key_alias"])) for spec in declared]
+    groups = ModelGroupDirectory(client)
     move_errors = [
         "keys[%s] (%s): %s" % (index, plan.alias, error)
         for index, plan in enumerate(plans)
-        for error in [plan.team_move_error(teams.by_id(team_ids.get(plan.alias)) or {})]
+        for error in [plan.team_move_error(teams.by_id(team_ids.get(plan.alias)) or {}, groups)]
         if error and team_ids.get(plan.alias)
     ]
     if move_errors:

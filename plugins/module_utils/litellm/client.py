@@ -567,6 +567,15 @@ class LiteLLMClient:
 
     # Models ---------------------------------------------------------------------------------
 
+    def model_deployments(self) -> List[Mapping[str, Any]]:
+        """``/v1/model/info`` rows: each deployment's ``model_name`` and ``model_info`` (its
+        ``access_groups``), model_group_alias rows included (proxy_server.py: model_info_v1)."""
+        response = self.get("/v1/model/info")
+        data = response.get("data") if isinstance(response, Mapping) else None
+        if not isinstance(data, list):
+            raise self._unexpected("GET", "/v1/model/info")
+        return [item for item in data if isinstance(item, Mapping)]
+
     def model_names(self) -> List[str]:
         query = {"include_model_access_groups": True, "return_wildcard_routes": True}
         response = self.get("/v1/models", query)

@@ -15,6 +15,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata im
     is_managed,
     user_metadata,
 )
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.model_access import models_team_refuses
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.plan import Plan, cleared
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import (
     clear_errors,
@@ -239,21 +240,27 @@ class KeyPlan(Plan):
         team_id = body.pop("team_id")
         return [body, {"key": token, "team_id": team_id}]
 
-    def team_move_error(self, team: Mapping[str, Any]) -> Optional[str]:
+    def team_move_error(self, team: Mapping[str, Any], groups: Any = None) -> Optional[str]:
         """Why LiteLLM would refuse to put this key in ``team``
-        (key_management_endpoints.py: validate_key_team_change), or None."""
+        (key_management_endpoints.py: validate_key_team_change), or None. ``groups`` gives the
+        proxy's access groups (model_access.ProxyModelGroups, or a callable returning one), read
+        only when the team's names and patterns do not grant a model of the key."""
         if self.record is None or "team_id" not in self.changes:
             return None
         name = "%s (%s)" % (team.get("team_alias"), team.get("team_id"))
-        team_models = team.get("models") or []
-        if team_models and "all-proxy-models" not in team_models:
-            outside = [m for m in self.effective("models") or [] if m != "all-team-models" and m not in team_models]
-            if outside:
-                return "team: team %s does not allow model(s) %s used by the key" % (name, ", ".join(outside))
-        for limit in ("tpm_limit", "rpm_limit"):
-            mine, theirs = self.effective(limit), team.get(limit)
-            if mine is not None and theirs and mine > theirs:
-                return "team: the key's %s %s exceeds team %s's %s" % (limit, mine, name, theirs)
+        outside = models_team_refuses(self.effective("models"), team, groups)
+        if outside:
+            return "team: team %s does not allow model(s) %s used by the key (team models: %s)" % (
+                name,
+                ", ".join(outside),
+                ", ".join(team.get("models") or []),
+            )
+        # validate_key_team_change compares rpm_limit only for a key that has a tpm_limit
+        if self.effective("tpm_limit") is not None:
+            for limit in ("tpm_limit", "rpm_limit"):
+                mine, theirs = self.effective(limit), team.get(limit)
+                if mine and theirs and mine > theirs:
+                    return "team: the key's %s %s exceeds team %s's %s" % (limit, mine, name, theirs)
         user_id = self.effective("user_id")
         members = [member.get("user_id") for member in team.get("members_with_roles") or []]
         if user_id is not None and user_id not in members:

@@ -9,6 +9,7 @@ import fnmatch
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import LiteLLMClient, LiteLLMError
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.model_access import ProxyModelGroups
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import index_by
 
 # Model names LiteLLM gives a meaning of its own (proxy/_types.py: SpecialModelNames).
@@ -50,6 +51,25 @@ class ModelCatalog:
             self._client.url("/v1/models"),
             ", ".join(sorted(self._names or [])) or "(none)",
         )
+
+
+class ModelGroupDirectory:
+    """The proxy's access groups, read from ``/v1/model/info`` at most once and only when asked.
+
+    A model list that cannot be read gives groups that are not known, so no team model is taken
+    for a plain name: a move LiteLLM may accept is then left to LiteLLM."""
+
+    def __init__(self, client: LiteLLMClient) -> None:
+        self._client = client
+        self._groups = None  # type: Optional[ProxyModelGroups]
+
+    def __call__(self) -> ProxyModelGroups:
+        if self._groups is None:
+            try:
+                self._groups = ProxyModelGroups(self._client.model_deployments())
+            except LiteLLMError:
+                self._groups = ProxyModelGroups(None)
+        return self._groups
 
 
 class TeamDirectory:

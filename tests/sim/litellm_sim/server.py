@@ -57,6 +57,8 @@ ROUTES = {
     ("POST", "/budget/delete"): "budget_delete_endpoint",
     ("GET", "/v1/models"): "models_endpoint",
     ("GET", "/models"): "models_endpoint",
+    ("GET", "/v1/model/info"): "model_info_endpoint",
+    ("GET", "/model/info"): "model_info_endpoint",
 }
 
 
@@ -121,6 +123,9 @@ QUERY_PARAMETERS = {
     ),
 }
 QUERY_PARAMETERS["/models"] = QUERY_PARAMETERS["/v1/models"]
+# proxy_server.py: model_info_v1
+QUERY_PARAMETERS["/v1/model/info"] = frozenset(["litellm_model_id", "include_team_models", "teamId", "healthy_only"])
+QUERY_PARAMETERS["/model/info"] = QUERY_PARAMETERS["/v1/model/info"]
 
 
 def unknown_query_parameters(route: str, query: dict[str, str]) -> list[dict[str, Any]]:

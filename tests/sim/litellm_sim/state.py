@@ -43,11 +43,14 @@ from litellm.types.proxy.management_endpoints.team_endpoints import TeamListItem
 from pydantic import ValidationError
 
 from .errors import ApiError, PlainText, handled_http_exception, proxy_exception, raw_http_exception
+from .model_access import router_for, team_can_call
 from .validation import RequestInvalid, validate, validate_query
 
 DEFAULT_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "claude-3-5-haiku", "text-embedding-3-small")
 DEFAULT_WILDCARDS = ("openai/*",)
 DEFAULT_ACCESS_GROUPS = ("cheap-models",)
+# model_info.access_groups of the deployments: the models each access group holds.
+ACCESS_GROUP_MEMBERS = {"cheap-models": ("gpt-4o-mini", "claude-3-5-haiku")}
 
 KEY_COLUMNS = frozenset(
     [
@@ -258,6 +261,7 @@ class Simulator:
             # LiteLLM_TeamMembership rows by (team_id, user_id): a member's spend and budget in a team.
             self.memberships: dict[tuple[str, str], dict[str, Any]] = {}
             self.models, self.wildcards, self.access_groups = (list(part) for part in self.base_models)
+            self._router = None
             self.premium_user = False
             self.auto_add_proxy_admin_to_teams = True
             self.stats: dict[str, Any] = {"requests": 0, "writes": 0, "by_route": {}}
@@ -293,6 +297,7 @@ class Simulator:
                 self.auto_add_proxy_admin_to_teams = bool(body["auto_add_proxy_admin_to_teams"])
             if "models" in body:
                 self.models = list(body["models"])
+                self._router = None
             return {
                 "premium_user": self.premium_user,
                 "auto_add_proxy_admin_to_teams": self.auto_add_proxy_admin_to_teams,
@@ -726,24 +731,24 @@ class Simulator:
             )
         if row.get("team_id") == team_id:
             return
+        # can_team_access_model, with LiteLLM's own check_model_access_helper over a router of
+        # the simulated deployments (model_access.py)
         team_models = team.get("models") or []
-        if team_models and "all-proxy-models" not in team_models:
-            for model in row.get("models") or []:
-                if model != "all-team-models" and model not in team_models:
-                    raise ApiError(
-                        401,
-                        {
-                            "error": f"Team={team_id} not allowed to call model={model}. "
-                            f"Allowed team models = {team_models}"
-                        },
-                    )
-        for limit in ("tpm_limit", "rpm_limit"):
-            if row.get(limit) is not None and team.get(limit) and row[limit] > team[limit]:
+        for model in row.get("models") or []:
+            if model != "all-team-models" and not team_can_call(model, team_models, team_id, self.router()):
                 raise ApiError(
-                    403,
-                    f"Key={row['token']} has a {limit}={row[limit]} which is greater than the team's "
-                    f"{limit}={team[limit]}.",
+                    401,
+                    {"error": f"Team={team_id} not allowed to call model={model}. Allowed team models = {team_models}"},
                 )
+        # the rpm_limit comparison sits inside ``if key.tpm_limit is not None``
+        if row.get("tpm_limit") is not None:
+            for limit in ("tpm_limit", "rpm_limit"):
+                if row.get(limit) and team.get(limit) and row[limit] > team[limit]:
+                    raise ApiError(
+                        403,
+                        f"Key={row['token']} has a {limit}={row[limit]} which is greater than the team's "
+                        f"{limit}={team[limit]}.",
+                    )
         user_id = row.get("user_id")
         if user_id is not None and not any(m.get("user_id") == user_id for m in team["members_with_roles"]):
             raise ApiError(
@@ -1696,6 +1701,41 @@ class Simulator:
             return 200, row
 
     # Models ------------------------------------------------------------------------------
+
+    def deployments(self) -> list[dict[str, Any]]:
+        """The simulated model list, as config.yaml ``model_list`` entries: one deployment per
+        model name and wildcard route, each in the access groups ACCESS_GROUP_MEMBERS gives it."""
+        return [
+            {
+                "model_name": name,
+                "litellm_params": {"model": name if "/" in name else f"openai/{name}", "api_key": "sk-simulated"},
+                "model_info": {
+                    "id": hashlib.sha256(name.encode()).hexdigest(),
+                    "db_model": False,
+                    "access_groups": [
+                        group for group in self.access_groups if name in ACCESS_GROUP_MEMBERS.get(group, ())
+                    ],
+                },
+            }
+            for name in [*self.models, *self.wildcards]
+        ]
+
+    def router(self) -> Any:
+        with self.lock:
+            if self._router is None:
+                self._router = router_for(self.deployments())
+            return self._router
+
+    def model_info_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+        """proxy_server.py: model_info_v1 (the router's deployments; api_key removed, as
+        remove_sensitive_info_from_deployment does; wildcard rows left unexpanded)."""
+        with self.lock:
+            rows = []
+            for deployment in self.deployments():
+                row = copy.deepcopy(deployment)
+                row["litellm_params"].pop("api_key", None)
+                rows.append(row)
+            return 200, {"data": rows}
 
     def models_endpoint(self, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
         """proxy_server.py: model_list (OpenAI list shape; access groups with

@@ -15,6 +15,7 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm import (
     keys,
     lookups,
     metadata,
+    model_access,
     teams,
     validation,
 )
@@ -327,16 +328,38 @@ def test_plan_moves_teams_last_and_on_their_own():
 
 
 def test_team_move_errors_mirror_litellm():
+    no_groups = model_access.ProxyModelGroups([])
     plan = keys.KeyPlan(key_params(key_alias="k", team="t"), stored_key(user_id="u", rpm_limit=50), "team-1")
     team = {"team_id": "team-1", "team_alias": "t", "models": ["m1"], "rpm_limit": 10, "members_with_roles": []}
-    assert "does not allow model(s) m2" in plan.team_move_error(team)
-    assert "rpm_limit 50 exceeds" in plan.team_move_error(dict(team, models=[]))
-    assert "user_id u is not a member" in plan.team_move_error(dict(team, models=[], rpm_limit=None))
+    assert "does not allow model(s) m2 used by the key (team models: m1)" in plan.team_move_error(team, no_groups)
+    assert "user_id u is not a member" in plan.team_move_error(dict(team, models=[]))
     members = [{"user_id": "u", "role": "user"}]
     assert (
         plan.team_move_error(dict(team, models=["all-proxy-models"], rpm_limit=None, members_with_roles=members))
         is None
     )
+
+
+def test_team_move_compares_rpm_limit_only_for_a_key_with_a_tpm_limit():
+    """validate_key_team_change checks rpm_limit inside ``if key.tpm_limit is not None``."""
+    members = [{"user_id": "u", "role": "user"}]
+    team = {"team_id": "team-1", "team_alias": "t", "models": [], "rpm_limit": 10, "members_with_roles": members}
+    without_tpm = keys.KeyPlan(key_params(key_alias="k", team="t"), stored_key(user_id="u", rpm_limit=50), "team-1")
+    assert without_tpm.team_move_error(team) is None
+    with_tpm = keys.KeyPlan(
+        key_params(key_alias="k", team="t"), stored_key(user_id="u", rpm_limit=50, tpm_limit=5), "team-1"
+    )
+    assert "rpm_limit 50 exceeds" in with_tpm.team_move_error(team)
+    assert "tpm_limit 5 exceeds team t (team-1)'s 4" in with_tpm.team_move_error(dict(team, tpm_limit=4))
+
+
+def test_team_move_without_known_access_groups_refuses_no_model():
+    """A team model may be an access group when the proxy's model list cannot be read."""
+    plan = keys.KeyPlan(key_params(key_alias="k", team="t"), stored_key(), "team-1")
+    team = {"team_id": "team-1", "team_alias": "t", "models": ["m1"], "members_with_roles": []}
+    assert plan.team_move_error(team, model_access.ProxyModelGroups(None)) is None
+    assert plan.team_move_error(team, lambda: model_access.ProxyModelGroups(None)) is None
+    assert "m2" in plan.team_move_error(team, lambda: model_access.ProxyModelGroups([{"model_name": "m1"}]))
 
 
 def test_plan_blocks_and_unblocks():

@@ -431,3 +431,53 @@ def test_team_metadata_keeps_another_actors_keys(run, sim):
 def test_negative_retry_settings_are_refused(run, option, value):
     result = run("litellm_budget_info", **{option: value})
     assert result["failed"] is True and option in result["msg"]
+
+
+# Moving a key to a team: the team's models as LiteLLM reads them (auth_checks.py: can_team_access_model)
+
+
+def test_key_moves_into_a_team_whose_wildcard_covers_its_model(run, sim):
+    run("litellm_team", team_alias="openai-team", models=["openai/*"])
+    run("litellm_key", key_alias="mover", models=["openai/gpt-4o"])
+    moved = run("litellm_key", key_alias="mover", models=["openai/gpt-4o"], team="openai-team")
+    assert "failed" not in moved, moved.get("msg")
+    assert moved["changed"] is True
+    assert moved["key"]["team_id"] is not None
+
+
+def test_key_moves_into_a_team_that_allows_its_model_through_an_access_group(run, sim):
+    run("litellm_team", team_alias="cheap-team", models=["cheap-models"])
+    run("litellm_key", key_alias="cheap", models=["gpt-4o-mini"])
+    moved = run("litellm_key", key_alias="cheap", models=["gpt-4o-mini"], team="cheap-team")
+    assert "failed" not in moved, moved.get("msg")
+    assert moved["key"]["team_id"] is not None
+
+
+def test_key_move_is_refused_for_a_model_outside_every_team_pattern(run, sim):
+    served = ["gpt-4o", "gpt-4o-mini", "claude-3-5-haiku", "anthropic/claude-3-5-sonnet"]
+    api(sim.url, None, "POST", "/_sim/config", {"models": served})
+    run("litellm_team", team_alias="openai-only", models=["openai/*", "cheap-models"])
+    run("litellm_key", key_alias="stays", models=["anthropic/claude-3-5-sonnet", "openai/gpt-4o", "gpt-4o-mini"])
+    before = writes(sim)
+    refused = run(
+        "litellm_key",
+        key_alias="stays",
+        models=["anthropic/claude-3-5-sonnet", "openai/gpt-4o", "gpt-4o-mini"],
+        team="openai-only",
+    )
+    assert refused["failed"] is True
+    assert refused["msg"].startswith("team: team openai-only (")
+    assert "does not allow model(s) anthropic/claude-3-5-sonnet used by the key" in refused["msg"]
+    assert "(team models: openai/*, cheap-models)" in refused["msg"]
+    assert writes(sim) == before
+
+
+def test_key_move_refusal_matches_the_simulated_litellm(run, sim):
+    """The same move, sent without the module's check, is refused by LiteLLM's own rules."""
+    served = ["gpt-4o", "anthropic/claude-3-5-sonnet"]
+    api(sim.url, None, "POST", "/_sim/config", {"models": served})
+    team = run("litellm_team", team_alias="openai-only", models=["openai/*"])["team"]
+    key = run("litellm_key", key_alias="direct", models=["anthropic/claude-3-5-sonnet"])["key"]
+    status, body = api(sim.url, MASTER_KEY, "POST", "/key/update", {"key": key["token"], "team_id": team["team_id"]})
+    assert status == 401
+    assert "not allowed to call model=anthropic/claude-3-5-sonnet" in json.dumps(body)
