@@ -143,7 +143,8 @@ options:
       - Owner (namespace) of the key, stored in its metadata as C(llmops_owner) next to
         C(llmops_managed_by). M(llmops.litellm.litellm_keys) with O(llmops.litellm.litellm_keys#module:exclusive=true)
         and the default scope prunes only the keys of its own owner.
-      - 1 to 64 characters, letters, digits and C(. _ : / -), starting with a letter or digit.
+      - 1 to 64 characters (letters, digits, dots, underscores, colons, slashes and dashes),
+        starting with a letter or digit.
       - A key without an owner is taken over (its metadata updated once). A key that belongs to
         another owner fails the task, naming the key and both owners, before anything is written.
       - Without O(owner) the key's ownership is left as it is.

@@ -184,7 +184,8 @@ options:
         application that declares them. Stored in each declared key's metadata as C(llmops_owner)
         (next to C(llmops_managed_by)); it is never reported as metadata drift nor removed, and
         cannot be declared in O(keys[].metadata).
-      - 1 to 64 characters, letters, digits and C(. _ : / -), starting with a letter or digit.
+      - 1 to 64 characters (letters, digits, dots, underscores, colons, slashes and dashes),
+        starting with a letter or digit.
       - Sets the scope of O(exclusive_scope=managed), see there.
       - A declared key without an owner (made by hand, by an older version of this collection or
         by a task without O(owner)) is taken over, its metadata updated once to this owner. A

@@ -266,6 +266,6 @@ def owner_errors(prefix: str, owner: Optional[str]) -> List[str]:
     if owner is None or OWNER_PATTERN.fullmatch(owner):
         return []
     return [
-        "%sowner: %r is not a valid owner; use 1 to 64 characters: letters, digits and . _ : / -, "
-        "starting with a letter or digit" % (prefix, owner)
+        "%sowner: %r is not a valid owner; use 1 to 64 letters, digits, dots, underscores, colons, slashes "
+        "and dashes, starting with a letter or digit" % (prefix, owner)
     ]
