@@ -17,7 +17,8 @@ description:
     (spend, reset times, token ids, creation dates) and the limits LiteLLM folds into
     C(metadata) never cause a change.
   - A key the module creates is marked in its metadata (C(llmops_managed_by)) so that
-    M(llmops.litellm.litellm_keys) can tell collection-made keys from hand-made ones.
+    M(llmops.litellm.litellm_keys) can tell collection-made keys from hand-made ones; with
+    O(owner) its owner is recorded too (C(llmops_owner)).
   - To declare hundreds of keys, use M(llmops.litellm.litellm_keys), which reads them all
     with one paginated listing.
 author:
@@ -142,6 +143,17 @@ options:
     choices: [models, max_budget, soft_budget, budget_duration, budget_id, rpm_limit, tpm_limit,
               max_parallel_requests, team, user_id, metadata]
     default: []
+  owner:
+    description:
+      - Owner (namespace) of the key, stored in its metadata as C(llmops_owner) next to
+        C(llmops_managed_by). M(llmops.litellm.litellm_keys) with O(llmops.litellm.litellm_keys#module:exclusive=true)
+        and the default scope prunes only the keys of its own owner.
+      - 1 to 64 characters (letters, digits, dots, underscores, colons, slashes and dashes),
+        starting with a letter or digit.
+      - A key without an owner is taken over (its metadata updated once). A key that belongs to
+        another owner fails the task, naming the key and both owners, before anything is written.
+      - Without O(owner) the key's ownership is left as it is.
+    type: str
   validate_models:
     description:
       - Check O(models) against the proxy's C(/v1/models) before writing anything.
@@ -216,6 +228,9 @@ key:
     managed:
       description: Whether the key carries the collection's ownership marker.
       type: bool
+    owner:
+      description: The key's owner (metadata C(llmops_owner)), C(null) when it has none.
+      type: str
   sample:
     token: 0c4c8c7b3f0b8f2b6f0c5e6d4b0b4c3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c
     key_alias: support-bot
@@ -225,6 +240,7 @@ key:
     budget_duration: 30d
     blocked: false
     managed: true
+    owner: support-platform
 api_key:
   description:
     - The generated secret key. Returned only when LiteLLM generated a value in this run
@@ -258,9 +274,12 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups imp
     TeamDirectory,
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import duration_warnings  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import (  # noqa: E402
+    duration_warnings,
+    owner_errors,
+)
 
-OPTIONS = dict(key_option_spec(), validate_models={"type": "bool", "default": True})
+OPTIONS = dict(key_option_spec(), owner={"type": "str"}, validate_models={"type": "bool", "default": True})
 
 
 def references_errors(module, teams):
@@ -289,7 +308,7 @@ def references_errors(module, teams):
 
 def run(module):
     params, client = module.params, module.client
-    errors = validate_key_params(params)
+    errors = owner_errors("", params["owner"]) + validate_key_params(params)
     if errors:
         module.fail("; ".join(errors))
     for warning in duration_warnings("", params):
@@ -305,6 +324,9 @@ def run(module):
     if errors:
         module.fail("; ".join(errors))
     plan = KeyPlan(params, records[0] if records else None, team_id)
+    owner_error = plan.owner_error()
+    if owner_error:
+        module.fail(owner_error)
     move_error = plan.team_move_error(teams.by_id(team_id), ModelGroupDirectory(client)) if team_id else None
     if move_error:
         module.fail(move_error)

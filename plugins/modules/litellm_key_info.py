@@ -70,6 +70,7 @@ keys:
       spend: 3.2
       blocked: false
       managed: true
+      owner: support-platform
 error:
   description: The failed request, its C(method) and C(url), HTTP C(status) and a C(body) excerpt without secrets.
   returned: when an API call failed (C(status) and C(body) when the server answered)

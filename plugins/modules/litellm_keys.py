@@ -19,8 +19,10 @@ description:
     the options an entry leaves unset.
   - With O(exclusive=true), keys that are not declared are blocked (or deleted with
     O(exclusive_action=delete)), the control that shuts every unapproved key. By default only
-    keys created by this collection (marked in their metadata) are touched; O(exclusive_scope=all)
-    extends it to every key on the proxy, including keys made by hand.
+    keys created by this collection (marked in their metadata) that belong to this task's
+    O(owner) are touched, so tasks or roles with different owners do not prune each other's keys;
+    O(exclusive_scope=all) extends it to every key on the proxy, including keys made by hand and
+    keys of every other owner.
   - Every entry is validated, and every reference (team, budget, model) is resolved, before the
     first write; any error fails the task without writing anything.
   - The writes are made in order and stop at the first that fails (after the retries O(retries)
@@ -179,6 +181,23 @@ options:
         elements: str
         choices: [models, max_budget, soft_budget, budget_duration, budget_id, rpm_limit, tpm_limit,
                   max_parallel_requests, team, user_id, metadata]
+  owner:
+    description:
+      - Owner (namespace) of the keys this task declares, for example the name of the role or
+        application that declares them. Stored in each declared key's metadata as C(llmops_owner)
+        (next to C(llmops_managed_by)); it is never reported as metadata drift nor removed, and
+        cannot be declared in O(keys[].metadata).
+      - 1 to 64 characters (letters, digits, dots, underscores, colons, slashes and dashes),
+        starting with a letter or digit.
+      - Sets the scope of O(exclusive_scope=managed), see there.
+      - A declared key without an owner (made by hand, by an older version of this collection or
+        by a task without O(owner)) is taken over, its metadata updated once to this owner. A
+        declared key that belongs to another owner fails the task, naming the key and both owners,
+        before anything is written.
+      - Without O(owner) the ownership of the declared keys is left as it is.
+      - Changing the owner of a task takes its keys over only if they have no owner; to move keys
+        between owners, remove C(llmops_owner) from their metadata first.
+    type: str
   exclusive:
     description:
       - Block or delete the keys on the proxy that are not in O(keys).
@@ -196,8 +215,13 @@ options:
   exclusive_scope:
     description:
       - V(managed) limits O(exclusive) to keys created by this collection (metadata
-        C(llmops_managed_by=llmops.litellm)); keys made by hand or by other tools are left alone.
-      - V(all) applies it to every key the master key can list.
+        C(llmops_managed_by=llmops.litellm)) whose owner (metadata C(llmops_owner)) is this task's
+        O(owner); keys made by hand or by other tools, and keys of other owners, are left alone.
+      - Without O(owner), V(managed) means the collection's keys that have no owner (the keys an
+        older version of this collection made, or tasks without O(owner)), so a single-owner setup
+        keeps its behaviour, and the keys of a named owner are never pruned by a task without one.
+      - V(all) applies it to every key the master key can list, whatever its owner, including
+        keys made by hand and the keys other tasks or roles declare.
     type: str
     choices: [managed, all]
     default: managed
@@ -207,6 +231,8 @@ options:
     type: bool
     default: true
 notes:
+  - Give every task (or role) that uses O(exclusive=true) its own O(owner); two exclusive tasks
+    with the same owner (or both without one) and different lists prune each other's keys.
   - Newly generated keys are returned once, in RV(api_keys). Set C(no_log=true) on the task and
     store them (the C(llmops.litellm.access) role can write them to a vault-encrypted file or an
     AWX artifact).
@@ -216,8 +242,9 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Exactly these keys, and nothing else made by this collection
+- name: Exactly these keys, and nothing else this task (owner support-platform) declared before
   llmops.litellm.litellm_keys:
+    owner: support-platform
     key_defaults:
       budget_duration: 30d
       models: [gpt-4o-mini]
@@ -276,11 +303,13 @@ deleted:
   type: list
   elements: str
 pruned:
-  description: Undeclared keys blocked or deleted by O(exclusive), with the action taken.
+  description:
+    - Undeclared keys blocked or deleted by O(exclusive), with the action taken and the key's
+      owner (C(null) for a key without one).
   returned: always
   type: list
   elements: dict
-  sample: [{key_alias: hand-made, token: 3f1e..., action: block, managed: false}]
+  sample: [{key_alias: hand-made, token: 3f1e..., action: block, managed: false, owner: null}]
 unchanged:
   description: Number of declared keys already as declared.
   returned: always
@@ -319,9 +348,15 @@ from ansible_collections.llmops.litellm.plugins.module_utils.litellm.lookups imp
     ModelGroupDirectory,
     TeamDirectory,
 )
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import is_managed  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import (  # noqa: E402
+    is_managed,
+    owner_of,
+)
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.module import LiteLLMModule  # noqa: E402
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import duration_warnings  # noqa: E402
+from ansible_collections.llmops.litellm.plugins.module_utils.litellm.validation import (  # noqa: E402
+    duration_warnings,
+    owner_errors,
+)
 from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import ansible_diff, index_by  # noqa: E402
 
 DELETE_BATCH = 100
@@ -354,6 +389,7 @@ def argument_spec():
             "no_log": False,
         },
         "key_defaults": {"type": "dict", "default": {}, "options": defaults_spec, "no_log": False},
+        "owner": {"type": "str"},
         "exclusive": {"type": "bool", "default": False},
         "exclusive_action": {"type": "str", "default": "block", "choices": ["block", "delete"]},
         "exclusive_scope": {"type": "str", "default": "managed", "choices": ["managed", "all"]},
@@ -369,12 +405,13 @@ def declared_keys(params):
         for name, value in entry.items():
             chosen = value if value is not None else defaults.get(name)
             spec[name] = chosen if chosen is not None else KEY_BUILTIN_DEFAULTS.get(name)
+        spec["owner"] = params.get("owner")
         declared.append(spec)
     return declared
 
 
-def input_errors(declared):
-    errors = []
+def input_errors(declared, owner=None):
+    errors = owner_errors("", owner)
     for index, spec in enumerate(declared):
         errors.extend(validate_key_params(spec, prefix="keys[%s] (%s): " % (index, spec.get("key_alias"))))
     aliases = [spec["key_alias"] for spec in declared]
@@ -413,6 +450,22 @@ def reference_errors(module, teams, declared):
     return team_ids, errors + soft
 
 
+def plan_errors(plans, teams, team_ids, groups=None):
+    """Keys of another owner, and team moves LiteLLM would refuse, found before any write
+    (``groups``: the proxy's access groups, read only when a move needs them)."""
+    errors = []
+    for index, plan in enumerate(plans):
+        prefix = "keys[%s] (%s): " % (index, plan.alias)
+        owner_error = plan.owner_error()
+        if owner_error:
+            errors.append(prefix + owner_error)
+        team_id = team_ids.get(plan.alias)
+        move_error = plan.team_move_error(teams.by_id(team_id) or {}, groups) if team_id else None
+        if move_error:
+            errors.append(prefix + move_error)
+    return errors
+
+
 def prune_candidates(records, declared_aliases, params):
     if not params["exclusive"]:
         return []
@@ -421,7 +474,10 @@ def prune_candidates(records, declared_aliases, params):
     for record in records:
         if record.get("key_alias") in declared_aliases or record.get("token") == own_token:
             continue
-        if params["exclusive_scope"] == "managed" and not is_managed(record):
+        # managed: the collection's keys of this task's owner (no owner: the keys without one).
+        if params["exclusive_scope"] == "managed" and (
+            not is_managed(record) or owner_of(record) != params.get("owner")
+        ):
             continue
         if params["exclusive_action"] == "block" and record.get("blocked"):
             continue
@@ -458,6 +514,7 @@ def pruned_entry(record, action):
         "token": record.get("token"),
         "action": action,
         "managed": is_managed(record),
+        "owner": owner_of(record),
     }
 
 
@@ -469,8 +526,10 @@ def diff_of(plans, pruned, action):
             after[plan.alias] = plan.after()
     for record in pruned:
         name = record.get("key_alias") or record.get("token")
-        before[name] = {"key_alias": record.get("key_alias"), "state": "present"}
-        after[name] = {} if action == "delete" else {"key_alias": record.get("key_alias"), "state": "blocked"}
+        owner = owner_of(record)
+        before[name] = {"key_alias": record.get("key_alias"), "state": "present", "owner": owner}
+        blocked = {"key_alias": record.get("key_alias"), "state": "blocked", "owner": owner}
+        after[name] = {} if action == "delete" else blocked
     return ansible_diff(before, after, secret_keys=KeyPlan.secret_keys)
 
 
@@ -552,7 +611,7 @@ def _record_deletions(result, batch, action):
 def run(module):
     params, client, result = module.params, module.client, module.result
     declared = declared_keys(params)
-    errors = input_errors(declared)
+    errors = input_errors(declared, params.get("owner"))
     if errors:
         module.fail("; ".join(errors))
     for index, spec in enumerate(declared):
@@ -572,15 +631,9 @@ def run(module):
     if errors:
         module.fail("; ".join(errors))
     plans = [KeyPlan(spec, by_alias.get(spec["key_alias"]), team_ids.get(spec["key_alias"])) for spec in declared]
-    groups = ModelGroupDirectory(client)
-    move_errors = [
-        "keys[%s] (%s): %s" % (index, plan.alias, error)
-        for index, plan in enumerate(plans)
-        for error in [plan.team_move_error(teams.by_id(team_ids.get(plan.alias)) or {}, groups)]
-        if error and team_ids.get(plan.alias)
-    ]
-    if move_errors:
-        module.fail("; ".join(move_errors))
+    errors = plan_errors(plans, teams, team_ids, ModelGroupDirectory(client))
+    if errors:
+        module.fail("; ".join(errors))
     pruned = prune_candidates(records, declared_aliases, params)
     for plan in plans:
         for warning in plan.warnings:

@@ -83,3 +83,19 @@ def test_keys_are_handed_over_whole() -> None:
     args = task_args("Apply keys")
     assert args["keys"] == "{{ access_litellm_keys }}"
     assert args["key_defaults"] == "{{ access_litellm_key_defaults }}"
+
+
+def test_keys_task_passes_every_option_of_the_bulk_module() -> None:
+    """The options of litellm_keys besides the declarations come from access_litellm_keys_<option>."""
+    args = task_args("Apply keys")
+    missing = sorted(module_options("litellm_keys") - set(args))
+    assert not missing, f"Apply keys: the role drops {missing} of llmops.litellm.litellm_keys"
+    # An empty owner means no owner: the option is left out rather than sent empty (which the module refuses).
+    assert args["owner"] == "{{ access_litellm_keys_owner | default(omit, true) }}"
+    for option in ("exclusive", "exclusive_action", "exclusive_scope"):
+        assert args[option] == "{{ access_litellm_keys_%s }}" % option
+
+
+def test_the_default_owner_is_named_after_the_stack() -> None:
+    defaults = yaml.safe_load((ROOT / "roles" / "access" / "defaults" / "main.yml").read_text())
+    assert defaults["access_litellm_keys_owner"] == "{{ llmops_stack_name }}-access"

@@ -257,6 +257,12 @@ CASES = (
         ("access_litellm_key_defaults: max_parallel_requests=2147483648 exceeds the largest value",),
     ),
     Case(
+        "access-keys-owner",
+        "access",
+        {"access_litellm_keys_owner": "team a!"},
+        ("access_litellm_keys_owner must be empty (no owner) or 1 to 64 letters", "(got 'team a!')"),
+    ),
+    Case(
         "access-keys-type",
         "access",
         {"access_litellm_keys": ["agent-1"]},

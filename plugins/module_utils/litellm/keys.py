@@ -12,7 +12,9 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import token_hash
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import (
+    OWNER_KEY,
     is_managed,
+    owner_of,
     user_metadata,
 )
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.model_access import models_team_refuses
@@ -143,6 +145,7 @@ def key_current_fields(record: Mapping[str, Any]) -> Dict[str, Any]:
         "user_id": record.get("user_id"),
         "metadata": record.get("metadata") if isinstance(record.get("metadata"), Mapping) else {},
         "blocked": bool(record.get("blocked")),
+        "owner": owner_of(record),
     }
 
 
@@ -153,6 +156,9 @@ def key_desired_fields(params: Mapping[str, Any], team_id: Optional[str]) -> Dic
         desired["team_id"] = team_id
     for field in params.get("clear_fields") or []:
         desired["team_id" if field == "team" else field] = cleared(field)
+    # The task's owner, kept in the metadata (llmops_owner); without one, ownership is left as it is.
+    if params.get("owner") is not None:
+        desired["owner"] = params["owner"]
     return desired
 
 
@@ -213,7 +219,7 @@ class KeyPlan(Plan):
     def create_body(self) -> Dict[str, Any]:
         body = {"key_alias": self.alias}
         for field, value in self.desired.items():
-            if field == "metadata" or value is None:
+            if field in ("metadata", "owner") or value is None:
                 continue
             body[field] = value
         body["metadata"] = self.metadata_after()
@@ -230,7 +236,7 @@ class KeyPlan(Plan):
         key as stored (models, limits, user membership), so the move goes last, on its own."""
         body = {"key": token}
         for field in self.changes:
-            if field == "metadata":
+            if field in ("metadata", "owner"):
                 body["metadata"] = self.metadata_after()
             else:
                 body[field] = self.desired[field]
@@ -239,6 +245,17 @@ class KeyPlan(Plan):
             return [body]
         team_id = body.pop("team_id")
         return [body, {"key": token, "team_id": team_id}]
+
+    def owner_error(self) -> Optional[str]:
+        """Why this task may not declare the stored key: it belongs to another owner. A key without
+        an owner is taken over; a task without an owner leaves ownership alone."""
+        owner, stored = self.params.get("owner"), owner_of(self.record)
+        if owner is None or stored is None or stored == owner:
+            return None
+        return (
+            "owner: key %r belongs to owner %r, not to this task's owner %r; declare it in the task of owner %r, "
+            "or remove %r from the key's metadata to hand it over" % (self.alias, stored, owner, stored, OWNER_KEY)
+        )
 
     def team_move_error(self, team: Mapping[str, Any], groups: Any = None) -> Optional[str]:
         """Why LiteLLM would refuse to put this key in ``team``
@@ -292,10 +309,12 @@ class KeyPlan(Plan):
             return None
         stored = self.record or {}
         predicted = dict(stored, key_alias=self.alias)
-        predicted.update({field: value for field, value in self.desired.items() if field != "soft_budget"})
+        predicted.update(
+            {field: value for field, value in self.desired.items() if field not in ("soft_budget", "owner")}
+        )
         if "soft_budget" in self.desired:
             predicted["litellm_budget_table"] = {"soft_budget": self.desired["soft_budget"]}
-        if self.record is None or "metadata" in self.desired:
+        if self.record is None or "metadata" in self.desired or "owner" in self.desired:
             predicted["metadata"] = self.metadata_after()
         predicted["blocked"] = key_wants_blocked(self.params)
         return predicted
@@ -370,4 +389,5 @@ def public_key(record: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
     result["soft_budget"] = key_current_fields(record)["soft_budget"]
     result["blocked"] = bool(record.get("blocked"))
     result["managed"] = is_managed(record)
+    result["owner"] = owner_of(record)
     return result

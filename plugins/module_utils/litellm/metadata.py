@@ -6,8 +6,9 @@
 Four kinds of key live side by side in a key's or team's metadata:
 
 - the keys LiteLLM writes itself (``SERVER_METADATA_KEYS``): always kept, never drift unless declared;
-- the collection's own: the ownership marker (``llmops_managed_by``, on objects it created) and
-  ``llmops_metadata_keys``, the sorted list of the user keys the declaration held when the
+- the collection's own: the ownership marker (``llmops_managed_by``, on objects it created),
+  ``llmops_owner``, the owner (namespace) of the task that declares the object, when it has one,
+  and ``llmops_metadata_keys``, the sorted list of the user keys the declaration held when the
   collection last wrote the metadata;
 - the user keys the task declares: compared and written;
 - keys another actor added (the UI, a script): not declared and not in ``llmops_metadata_keys``,
@@ -27,7 +28,8 @@ from ansible_collections.llmops.litellm.plugins.module_utils.reconcile import va
 MANAGED_MARKER_KEY = "llmops_managed_by"
 MANAGED_MARKER_VALUE = "llmops.litellm"
 MANAGED_KEYS_KEY = "llmops_metadata_keys"
-RESERVED_KEYS = (MANAGED_MARKER_KEY, MANAGED_KEYS_KEY)
+OWNER_KEY = "llmops_owner"
+RESERVED_KEYS = (MANAGED_MARKER_KEY, MANAGED_KEYS_KEY, OWNER_KEY)
 
 # Keys LiteLLM 1.106.12 writes into a key's or team's metadata itself (proxy/ paths):
 # - request fields it stores in metadata (_types.py: LiteLLM_ManagementEndpoint_MetadataFields and
@@ -96,11 +98,11 @@ def recorded_keys(stored: Any) -> frozenset:
 
 
 def user_metadata(metadata: Optional[Mapping[str, Any]], declared: Optional[Mapping[str, Any]] = None) -> Dict:
-    """Metadata as a diff shows it: without LiteLLM's keys (unless declared) and the ownership marker;
-    ``llmops_metadata_keys`` stays, so a change of it is visible."""
+    """Metadata as a diff shows it: without LiteLLM's keys (unless declared), the ownership marker and
+    the owner (shown as a field of its own); ``llmops_metadata_keys`` stays, so a change of it is visible."""
     declared = declared or {}
     hidden = [key for key in SERVER_METADATA_KEYS if key not in declared]
-    hidden.append(MANAGED_MARKER_KEY)
+    hidden.extend((MANAGED_MARKER_KEY, OWNER_KEY))
     return without_keys(_mapping(metadata), hidden)
 
 
@@ -108,7 +110,7 @@ def metadata_to_send(
     desired: Mapping[str, Any], stored: Optional[Mapping[str, Any]], exclusive: bool = False
 ) -> Dict[str, Any]:
     """The whole metadata to write: the desired keys, plus what must survive LiteLLM's wholesale
-    replacement (its own keys, the marker, another actor's keys), with ``llmops_metadata_keys``
+    replacement (its own keys, the marker and owner, another actor's keys), with ``llmops_metadata_keys``
     recording the declared user keys. Keys declared before and no longer are dropped; with
     ``exclusive`` (``clear_fields: [metadata]``) every user key not desired is."""
     stored = _mapping(stored)
@@ -117,7 +119,7 @@ def metadata_to_send(
     for key, value in stored.items():
         if key in desired or key == MANAGED_KEYS_KEY:
             continue
-        kept_always = key == MANAGED_MARKER_KEY or key in SERVER_METADATA_KEYS
+        kept_always = key in (MANAGED_MARKER_KEY, OWNER_KEY) or key in SERVER_METADATA_KEYS
         # Another actor's key is kept; one the collection wrote and the declaration dropped is not.
         if kept_always or (not exclusive and key not in before):
             result[key] = value
@@ -131,10 +133,13 @@ def metadata_to_send(
     return result
 
 
-def marked(metadata: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
-    """Declared metadata of a new object, with the ownership marker and the declared user keys."""
+def marked(metadata: Optional[Mapping[str, Any]], owner: Optional[str] = None) -> Dict[str, Any]:
+    """Declared metadata of a new object, with the ownership marker, the owner (when the task has
+    one) and the declared user keys."""
     result = metadata_to_send(dict(metadata or {}), None)
     result[MANAGED_MARKER_KEY] = MANAGED_MARKER_VALUE
+    if owner is not None:
+        result[OWNER_KEY] = owner
     return result
 
 
@@ -150,3 +155,9 @@ def clears_metadata(params: Mapping[str, Any]) -> bool:
 def is_managed(record: Mapping[str, Any]) -> bool:
     metadata = record.get("metadata")
     return isinstance(metadata, Mapping) and metadata.get(MANAGED_MARKER_KEY) == MANAGED_MARKER_VALUE
+
+
+def owner_of(record: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The owner recorded in an object's metadata (``llmops_owner``), None when it has none."""
+    owner = _mapping(_mapping(record).get("metadata")).get(OWNER_KEY)
+    return owner if isinstance(owner, str) and owner else None

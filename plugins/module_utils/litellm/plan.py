@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Callable, Collection, Dict, List, Mapping, Optional, Tuple
 
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import (
+    OWNER_KEY,
     clears_metadata,
     marked,
     metadata_equal,
@@ -118,13 +119,20 @@ class Plan:
         return {"metadata": lambda declared, stored: metadata_equal(declared, stored, exclusive)}
 
     def metadata_after(self) -> Dict[str, Any]:
-        """The whole metadata the object will have: for a new one the declared keys and the marker,
-        else what ``metadata_to_send`` keeps of the stored metadata with the declared keys."""
+        """The whole metadata the object will have: for a new one the declared keys, the marker and
+        the owner, else what ``metadata_to_send`` keeps of the stored metadata with the declared keys
+        (the stored metadata as it is when none are declared), and the task's owner when it has one."""
+        owner = self.params.get("owner")
         if self.record is None:
-            return marked(self.desired.get("metadata"))
-        return metadata_to_send(
-            self.desired.get("metadata") or {}, self.record.get("metadata"), clears_metadata(self.params)
-        )
+            return marked(self.desired.get("metadata"), owner)
+        stored = self.record.get("metadata")
+        if "metadata" in self.desired:
+            result = metadata_to_send(self.desired["metadata"] or {}, stored, clears_metadata(self.params))
+        else:
+            result = dict(stored) if isinstance(stored, Mapping) else {}
+        if owner is not None:
+            result[OWNER_KEY] = owner
+        return result
 
     def effective(self, field: str) -> Any:
         """A field's value after the plan: the desired one when managed, else the stored one."""

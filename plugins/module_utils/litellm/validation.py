@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.metadata import (
     MANAGED_KEYS_KEY,
     MANAGED_MARKER_KEY,
+    OWNER_KEY,
 )
 
 # Durations -------------------------------------------------------------------------------
@@ -250,4 +251,21 @@ def metadata_errors(prefix: str, params: Mapping[str, Any]) -> List[str]:
             "%smetadata: key %r is reserved: the collection records there which metadata keys it manages"
             % (prefix, MANAGED_KEYS_KEY)
         ]
+    if OWNER_KEY in metadata:
+        return ["%smetadata: key %r is reserved: set the owner with the owner option" % (prefix, OWNER_KEY)]
     return []
+
+
+# An owner names a namespace of keys; it is compared exactly and shown in results and messages.
+OWNER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+
+
+def owner_errors(prefix: str, owner: Optional[str]) -> List[str]:
+    """``owner`` unset, or 1 to 64 characters: letters, digits and ``. _ : / -``, starting with a
+    letter or digit."""
+    if owner is None or OWNER_PATTERN.fullmatch(owner):
+        return []
+    return [
+        "%sowner: %r is not a valid owner; use 1 to 64 letters, digits, dots, underscores, colons, slashes "
+        "and dashes, starting with a letter or digit" % (prefix, owner)
+    ]

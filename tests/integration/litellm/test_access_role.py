@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from harness import PREFIX, REPO_ROOT, ansible_env, recap, run_playbook, writes
-from litellm_sim.testing import tool
+from litellm_sim.testing import api, tool
 
 PLAYBOOK = REPO_ROOT / "playbooks" / "access.yml"
 VAULT_PASSWORD = "it-vault-password-for-new-keys"
@@ -176,3 +176,37 @@ def test_new_keys_can_go_to_an_awx_artifact_instead(target, tmp_path):
     pattern = r"""["']?%s["']?\s*:\s*["']?sk-[A-Za-z0-9_-]{16,}""" % re.escape(PREFIX + "role-key-stats")
     assert re.search(pattern, stats_line), stats_line
     assert not (tmp_path / "new-keys.vault.yml").exists()
+
+
+def test_exclusive_role_run_prunes_only_the_keys_of_its_owner(target, tmp_path):
+    owner, other = PREFIX + "role-owner", PREFIX + "other-app"
+    marker = {"llmops_managed_by": "llmops.litellm"}
+    kept, stale, foreign = PREFIX + "owned-kept", PREFIX + "owned-stale", PREFIX + "foreign"
+    for alias, key_owner in ((stale, owner), (foreign, other)):
+        body = {"key_alias": alias, "metadata": {**marker, "llmops_owner": key_owner}}
+        assert api(target["api_base"], target["master_key"], "POST", "/key/generate", body)[0] == 200
+    variables = {
+        "access_litellm_keys": [{"key_alias": kept, "key": "sk-it-owned-" + PREFIX + "0123456789"}],
+        "access_litellm_keys_owner": owner,
+        "access_litellm_keys_exclusive": True,
+        "access_litellm_shutoff_probe": False,
+    }
+    apply(target, tmp_path, variables)
+    records = {
+        alias: only(api(target["api_base"], target["master_key"], "GET", KEY_LIST + alias)[1])
+        for alias in (kept, stale, foreign)
+    }
+    assert records[kept]["metadata"]["llmops_owner"] == owner and not records[kept]["blocked"]
+    assert records[stale]["blocked"] is True
+    assert not records[foreign]["blocked"] and records[foreign]["metadata"]["llmops_owner"] == other
+    before = writes(target)
+    counts, _output = apply(target, tmp_path, variables)
+    assert counts["changed"] == 0 and _delta(before, writes(target)) in (None, 0)
+
+
+KEY_LIST = "/key/list?return_full_object=true&key_alias="
+
+
+def only(listing: dict[str, Any]) -> dict[str, Any]:
+    assert len(listing["keys"]) == 1, listing
+    return listing["keys"][0]

@@ -514,6 +514,69 @@ BULK_CASES = [
     ),
 ]
 
+# Two owners sharing the proxy, each exclusive over its own keys.
+OWNER_A, OWNER_B = P + "owner-a", P + "owner-b"
+A_KEEP, A_STALE, B_KEY, UNOWNED = P + "a-keep", P + "a-stale", P + "b-key", P + "unowned"
+
+
+def owned_key(alias: str, owner: str | None) -> dict[str, Any]:
+    """A key as the collection makes it for ``owner`` (no owner: as an older version made it)."""
+    stored = {"llmops_managed_by": "llmops.litellm"}
+    if owner:
+        stored["llmops_owner"] = owner
+    return post("/key/generate", {"key_alias": alias, "metadata": stored})
+
+
+def check_owner_scope(probe: dict[str, Any]) -> None:
+    records = {record["key_alias"]: record for record in probe["keys"]}
+    assert records[A_STALE]["blocked"] is True
+    assert not records[B_KEY]["blocked"] and not records[UNOWNED]["blocked"], records
+    assert records[A_KEEP]["metadata"]["llmops_owner"] == OWNER_A
+    assert records[A_KEEP]["metadata"]["llmops_managed_by"] == "llmops.litellm"
+    assert records[B_KEY]["metadata"]["llmops_owner"] == OWNER_B
+
+
+OWNER_CASES = [
+    Case(
+        "bulk exclusive with an owner prunes only that owner's keys",
+        "litellm_keys",
+        {"keys": [{"key_alias": A_KEEP}], "owner": OWNER_A, "exclusive": True},
+        setup=[owned_key(A_STALE, OWNER_A), owned_key(B_KEY, OWNER_B), owned_key(UNOWNED, None)],
+        probe=ALL_KEYS_PROBE,
+        check=check_owner_scope,
+    ),
+    Case(
+        "bulk owner takes over a key without an owner",
+        "litellm_keys",
+        {"keys": [{"key_alias": A_KEEP}, {"key_alias": UNOWNED}], "owner": OWNER_A, "exclusive": True},
+        probe=key_probe(UNOWNED),
+        check=lambda p: only_key(p)["metadata"]["llmops_owner"] == OWNER_A or pytest.fail(str(p)),
+    ),
+    Case(
+        "error bulk key of another owner",
+        "litellm_keys",
+        {"keys": [{"key_alias": A_KEEP}, {"key_alias": B_KEY, "max_budget": 1}], "owner": OWNER_A},
+        kind="error",
+        msg=(f"keys[1] ({B_KEY}): owner: key '{B_KEY}' belongs to owner '{OWNER_B}'", f"owner '{OWNER_A}'"),
+    ),
+    Case(
+        "error bulk bad owner",
+        "litellm_keys",
+        {"keys": [{"key_alias": A_KEEP}], "owner": "not an owner"},
+        kind="error",
+        msg=("owner: 'not an owner' is not a valid owner",),
+    ),
+    Case(
+        "bulk delete the owner cases' keys",
+        "litellm_keys",
+        {"keys": [{"key_alias": alias, "state": "absent"} for alias in (A_KEEP, A_STALE, B_KEY, UNOWNED)]},
+        probe=ALL_KEYS_PROBE,
+        check=lambda p: (
+            not ({A_KEEP, A_STALE, B_KEY, UNOWNED} & {r["key_alias"] for r in p["keys"]}) or pytest.fail(str(p))
+        ),
+    ),
+]
+
 R = [P + f"retry-{index}" for index in range(1, 8)]
 CUSTOM_R2, CUSTOM_R6 = "sk-it-retry-" + secrets.token_hex(8), "sk-it-retry-" + secrets.token_hex(8)
 
@@ -1150,7 +1213,7 @@ ERROR_CASES = [
 
 # Two independent lanes, each against its own simulator, run at the same time.
 LANES = {
-    "keys": KEY_CASES + BULK_CASES + FAULT_CASES,
+    "keys": KEY_CASES + BULK_CASES + OWNER_CASES + FAULT_CASES,
     "teams-budgets-errors": TEAM_CASES + BUDGET_CASES + ERROR_CASES,
 }
 ALL_CASES = [case for cases in LANES.values() for case in cases]

@@ -208,6 +208,21 @@ def test_clearing_metadata_removes_every_user_key_but_not_litellms():
     assert metadata.metadata_equal({}, {"tags": ["x"]}, exclusive=True)
 
 
+def test_the_owner_is_kept_on_every_metadata_write_and_never_user_metadata():
+    owner = {metadata.OWNER_KEY: "team-a", metadata.MANAGED_MARKER_KEY: "llmops.litellm"}
+    stored = {"owner": "a", MANAGED: ["owner"], **owner}
+    assert metadata.metadata_to_send({}, stored, exclusive=True) == owner
+    assert metadata.metadata_to_send({"owner": "b"}, stored) == {"owner": "b", MANAGED: ["owner"], **owner}
+    assert metadata.metadata_equal({"owner": "a"}, stored)
+    assert metadata.user_metadata(stored) == {"owner": "a", MANAGED: ["owner"]}
+    assert metadata.marked({"owner": "a"}, "team-a") == stored
+    assert metadata.OWNER_KEY not in metadata.marked({"owner": "a"})
+    assert metadata.owner_of({"metadata": stored}) == "team-a"
+    assert metadata.owner_of({"metadata": {metadata.OWNER_KEY: ""}}) is None
+    assert metadata.owner_of({"metadata": None}) is None
+    assert metadata.OWNER_KEY in metadata.RESERVED_KEYS
+
+
 def test_litellms_own_keys_are_not_recorded_as_declared():
     assert metadata.declared_user_keys({"tags": ["a"], "owner": "x", "model_rpm_limit": {}}) == ["owner"]
     assert metadata.marked({"tags": ["a"]}) == {"tags": ["a"], metadata.MANAGED_MARKER_KEY: "llmops.litellm"}

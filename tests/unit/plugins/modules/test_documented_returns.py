@@ -94,7 +94,7 @@ def litellm_results() -> dict:
         run("litellm_budget", **{**budget, "max_budget": 7})
         run("litellm_budget_info")
         run("litellm_budget_info", budget_id="ret-budget")
-        key = {"key_alias": "ret-key", "models": ["gpt-4o"], "team": "ret-team", "max_budget": 2}
+        key = {"key_alias": "ret-key", "models": ["gpt-4o"], "team": "ret-team", "max_budget": 2, "owner": "ret"}
         run("litellm_key", check_mode=True, **key)
         run("litellm_key", **key)
         run("litellm_key", **{**key, "state": "blocked"})

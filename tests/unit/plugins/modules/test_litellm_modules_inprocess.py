@@ -481,3 +481,144 @@ def test_key_move_refusal_matches_the_simulated_litellm(run, sim):
     status, body = api(sim.url, MASTER_KEY, "POST", "/key/update", {"key": key["token"], "team_id": team["team_id"]})
     assert status == 401
     assert "not allowed to call model=anthropic/claude-3-5-sonnet" in json.dumps(body)
+
+
+# Ownership scopes of exclusive ------------------------------------------------------------
+
+
+def stored_keys(sim) -> dict:
+    listing = api(sim.url, MASTER_KEY, "GET", "/key/list?return_full_object=true&size=100")[1]["keys"]
+    return {key["key_alias"]: key for key in listing}
+
+
+def test_exclusive_candidates_are_the_keys_of_the_tasks_owner():
+    bulk = load("litellm_keys")
+    marker = {metadata.MANAGED_MARKER_KEY: metadata.MANAGED_MARKER_VALUE}
+    records = [
+        {"key_alias": "a-1", "token": "1", "metadata": dict(marker, llmops_owner="a")},
+        {"key_alias": "b-1", "token": "2", "metadata": dict(marker, llmops_owner="b")},
+        {"key_alias": "unowned", "token": "3", "metadata": marker},
+        {"key_alias": "hand-made", "token": "4", "metadata": {"llmops_owner": "a"}},
+    ]
+
+    def aliases(**values):
+        return [r["key_alias"] for r in bulk.prune_candidates(records, set(), bulk_params(exclusive=True, **values))]
+
+    assert aliases(owner="a") == ["a-1"]
+    assert aliases(owner="b") == ["b-1"]
+    assert aliases() == ["unowned"]
+    assert aliases(owner="c") == []
+    assert aliases(owner="a", exclusive_scope="all") == ["a-1", "b-1", "unowned", "hand-made"]
+
+
+def test_two_owners_each_exclusive_leave_each_others_keys_alone(run, sim):
+    assert run("litellm_keys", owner="team-a", keys=[{"key_alias": "a-1"}, {"key_alias": "a-2"}])["changed"]
+    assert run("litellm_keys", owner="team-b", keys=[{"key_alias": "b-1"}], exclusive=True)["changed"]
+    run("litellm_key", key_alias="unowned")
+    stored = stored_keys(sim)
+    assert {alias: stored[alias]["metadata"].get("llmops_owner") for alias in stored} == {
+        "a-1": "team-a",
+        "a-2": "team-a",
+        "b-1": "team-b",
+        "unowned": None,
+    }
+    before = writes(sim)
+    checked = run("litellm_keys", check_mode=True, owner="team-a", keys=[{"key_alias": "a-1"}], exclusive=True)
+    assert writes(sim) == before
+    assert checked["pruned"] == [
+        {"key_alias": "a-2", "token": stored["a-2"]["token"], "action": "block", "managed": True, "owner": "team-a"}
+    ]
+    assert list(checked["diff"]["after"]) == ["a-2"]
+    assert checked["diff"]["before"]["a-2"]["owner"] == "team-a"
+    applied = run("litellm_keys", owner="team-a", keys=[{"key_alias": "a-1"}], exclusive=True)
+    assert [entry["key_alias"] for entry in applied["pruned"]] == ["a-2"]
+    assert applied["pruned"][0]["owner"] == "team-a"
+    assert writes(sim) - before == 1
+    blocked = {alias: bool(key["blocked"]) for alias, key in stored_keys(sim).items()}
+    assert blocked == {"a-1": False, "a-2": True, "b-1": False, "unowned": False}
+    again = run("litellm_keys", owner="team-b", keys=[{"key_alias": "b-1"}], exclusive=True)
+    assert (again["changed"], again["pruned"], writes(sim) - before) == (False, [], 1)
+
+
+def test_a_task_without_owner_prunes_only_keys_without_one(run, sim):
+    run("litellm_keys", owner="team-a", keys=[{"key_alias": "a-1"}])
+    run("litellm_keys", keys=[{"key_alias": "old-1"}, {"key_alias": "old-2"}])
+    result = run("litellm_keys", keys=[{"key_alias": "old-1"}], exclusive=True, exclusive_action="delete")
+    assert [(entry["key_alias"], entry["owner"]) for entry in result["pruned"]] == [("old-2", None)]
+    assert sorted(stored_keys(sim)) == ["a-1", "old-1"]
+
+
+def test_scope_all_prunes_every_undeclared_key_whatever_its_owner(run, sim):
+    run("litellm_keys", owner="team-a", keys=[{"key_alias": "a-1"}])
+    run("litellm_keys", owner="team-b", keys=[{"key_alias": "b-1"}])
+    run("litellm_key", key_alias="unowned")
+    api(sim.url, MASTER_KEY, "POST", "/key/generate", {"key_alias": "hand-made"})
+    result = run("litellm_keys", owner="team-a", keys=[{"key_alias": "a-1"}], exclusive=True, exclusive_scope="all")
+    pruned = {entry["key_alias"]: (entry["managed"], entry["owner"]) for entry in result["pruned"]}
+    assert pruned == {"b-1": (True, "team-b"), "unowned": (True, None), "hand-made": (False, None)}
+    assert {alias for alias, key in stored_keys(sim).items() if key["blocked"]} == {"b-1", "unowned", "hand-made"}
+
+
+def test_an_unowned_key_is_taken_over_once_with_check_mode_and_diff(run, sim):
+    run("litellm_key", key_alias="old", max_budget=1, metadata={"purpose": "x"})
+    before = writes(sim)
+    checked = run("litellm_keys", check_mode=True, owner="team-a", keys=[{"key_alias": "old", "max_budget": 1}])
+    assert (checked["changed"], checked["updated"], writes(sim)) == (True, ["old"], before)
+    assert checked["changes"] == {"old": {"action": "update", "fields": ["owner"]}}
+    assert (checked["diff"]["before"]["old"]["owner"], checked["diff"]["after"]["old"]["owner"]) == (None, "team-a")
+    applied = run("litellm_keys", owner="team-a", keys=[{"key_alias": "old", "max_budget": 1}])
+    assert applied["updated"] == ["old"] and writes(sim) - before == 1
+    stored = stored_keys(sim)["old"]["metadata"]
+    assert stored["llmops_owner"] == "team-a"
+    assert stored["purpose"] == "x" and stored[metadata.MANAGED_KEYS_KEY] == ["purpose"]
+    assert stored[metadata.MANAGED_MARKER_KEY] == metadata.MANAGED_MARKER_VALUE
+    again = run("litellm_keys", owner="team-a", keys=[{"key_alias": "old", "max_budget": 1}])
+    assert (again["changed"], again["unchanged"], writes(sim) - before) == (False, 1, 1)
+    single = run("litellm_key", owner="team-a", key_alias="old", metadata={"purpose": "x"})
+    assert (single["changed"], single["key"]["owner"], writes(sim) - before) == (False, "team-a", 1)
+    # A task without owner leaves the ownership as it is.
+    untouched = run("litellm_key", key_alias="old", max_budget=1)
+    assert untouched["changed"] is False and writes(sim) - before == 1
+
+
+def test_a_key_of_another_owner_fails_naming_both_owners_before_any_write(run, sim):
+    run("litellm_keys", owner="team-b", keys=[{"key_alias": "b-1"}])
+    before = writes(sim)
+    for check in (True, False):
+        declared = [{"key_alias": "new"}, {"key_alias": "b-1"}]
+        result = run("litellm_keys", check_mode=check, owner="team-a", keys=declared)
+        assert result["failed"] is True
+        assert (
+            "keys[1] (b-1): owner: key 'b-1' belongs to owner 'team-b', not to this task's owner 'team-a'"
+            in (result["msg"])
+        )
+        assert result["created"] == []
+        single = run("litellm_key", check_mode=check, owner="team-a", key_alias="b-1", state="absent")
+        assert single["failed"] is True and "belongs to owner 'team-b'" in single["msg"]
+    assert writes(sim) == before
+    assert sorted(stored_keys(sim)) == ["b-1"]
+
+
+def test_a_new_key_records_the_owner(run, sim):
+    created = run("litellm_key", owner="team-a", key_alias="fresh", metadata={"purpose": "x"})
+    assert created["key"]["owner"] == "team-a"
+    assert created["diff"]["after"]["owner"] == "team-a"
+    assert "llmops_owner" not in created["diff"]["after"]["metadata"]
+    assert stored_keys(sim)["fresh"]["metadata"]["llmops_owner"] == "team-a"
+    assert run("litellm_key", owner="team-a", key_alias="fresh", metadata={"purpose": "x"})["changed"] is False
+
+
+@pytest.mark.parametrize("owner", ["", "team a", "-lead", "x" * 65, "ünï"])
+def test_a_bad_owner_is_refused_before_any_request(run, sim, owner):
+    for name, args in (("litellm_keys", {"keys": [{"key_alias": "a"}]}), ("litellm_key", {"key_alias": "a"})):
+        result = run(name, owner=owner, **args)
+        assert result["failed"] is True
+        assert result["msg"].startswith("owner: %r is not a valid owner" % owner), result["msg"]
+    assert api(sim.url, None, "GET", "/_sim/stats")[1]["requests"] == 0
+
+
+def test_the_owner_cannot_be_declared_in_metadata(run, sim):
+    result = run("litellm_keys", keys=[{"key_alias": "a", "metadata": {"llmops_owner": "x"}}])
+    assert result["failed"] is True
+    assert "keys[0] (a): metadata: key 'llmops_owner' is reserved" in result["msg"]
+    assert writes(sim) == 0
