@@ -15,7 +15,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import litellm_sim  # noqa: F401 - sets LITELLM_LOCAL_MODEL_COST_MAP before litellm is imported
+import litellm_sim  # noqa: F401  # pylint: disable=unused-import  # sets LITELLM_LOCAL_MODEL_COST_MAP before litellm is imported
 import pytest
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm import budgets, keys, teams, validation
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import LiteLLMClient
@@ -97,7 +97,7 @@ def generated_durations(count: int) -> list[str]:
     rng = random.Random(20261106)
     pieces = ["0", "1", "2", "7", "9", "30", "12", "s", "m", "h", "d", "w", "mo", "x", "o", "M", "D", " ", "-", "."]
     pieces += ["days", "month", "hourly", "daily", "\u0663", "999999", "3000000", "\t"]
-    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(count)]
+    return ["".join(rng.choice(pieces) for _piece in range(rng.randint(0, 4))) for _duration in range(count)]
 
 
 def test_generated_durations_get_litellms_answer():
