@@ -31,21 +31,6 @@ from litellm_sim.testing import api
 MASTER_KEY = "sk-unit-master-key-0001"
 
 
-@pytest.fixture(scope="module")
-def sim():
-    from litellm_sim import start  # noqa: PLC0415 - importing litellm is slow, only tests that need it pay
-
-    server, _thread = start(MASTER_KEY)
-    yield server
-    server.shutdown()
-
-
-@pytest.fixture
-def client(sim):
-    api(sim.url, None, "POST", "/_sim/reset", {})
-    return LiteLLMClient(sim.url, MASTER_KEY)
-
-
 def stats(sim) -> dict:
     return api(sim.url, None, "GET", "/_sim/stats")[1]
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import litellm_sim  # noqa: F401  # pylint: disable=unused-import  # sets LITELLM_LOCAL_MODEL_COST_MAP before litellm is imported
 import pytest
 from ansible_collections.llmops.litellm.plugins.module_utils.litellm import budgets, keys, teams, validation
-from ansible_collections.llmops.litellm.plugins.module_utils.litellm.client import LiteLLMClient
 from litellm.litellm_core_utils.duration_parser import duration_in_seconds
 from litellm.proxy.common_utils.timezone_utils import budget_duration_error
 from litellm_sim.testing import api
@@ -229,21 +228,6 @@ def test_huge_integers_do_not_break_the_finite_check():
 
 
 # What uses a budget (simulator) ----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sim():
-    from litellm_sim import start  # noqa: PLC0415
-
-    server, _thread = start(MASTER_KEY)
-    yield server
-    server.shutdown()
-
-
-@pytest.fixture
-def client(sim):
-    api(sim.url, None, "POST", "/_sim/reset", {})
-    return LiteLLMClient(sim.url, MASTER_KEY)
 
 
 def call(sim, path, body=None, method="POST"):

@@ -98,15 +98,6 @@ def test_secret_options_are_no_log(name):
         assert spec["key"]["no_log"] is True
 
 
-@pytest.fixture(scope="module")
-def sim():
-    from litellm_sim import start  # noqa: PLC0415 - importing litellm is slow, only tests that need it pay
-
-    server, _thread = start(MASTER_KEY)
-    yield server
-    server.shutdown()
-
-
 @pytest.fixture
 def run(sim, capsys):
     api(sim.url, None, "POST", "/_sim/reset", {})
