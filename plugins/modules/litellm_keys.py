@@ -591,7 +591,6 @@ def apply_all(client, plans, pruned, action, result):
         tokens = [token for token, _what in batch]
         try:
             client.delete_keys(tokens)
-            gone = set(tokens)
         except APIError as exc:
             gone = set(_gone_after_failure(client, tokens, exc))
             _record_deletions(result, [item for item in batch if item[0] in gone], action)
